@@ -1,0 +1,543 @@
+package ptykeeper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	RunExecHelper()
+	testprog.Main()
+	goleak.VerifyTestMain(m)
+}
+
+const wait = 10 * time.Second
+
+func newKeeper(t *testing.T, o Options) *Keeper {
+	t.Helper()
+	k := New(o)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := k.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return k
+}
+
+func progSpec(name, prog string, args ...string) Spec {
+	argv, env := testprog.Command(prog, args...)
+	return Spec{Name: name, Command: argv, Env: env, Autostart: true}
+}
+
+func addProg(t *testing.T, k *Keeper, name, prog string, args ...string) *Session {
+	t.Helper()
+	s, err := k.Add(progSpec(name, prog, args...))
+	if err != nil {
+		t.Fatalf("add %s: %v", name, err)
+	}
+	return s
+}
+
+// view attaches a client and feeds everything it reads into a test terminal
+// in a goroutine. The returned func detaches and waits for the reader.
+type view struct {
+	c    *Client
+	term *testprog.Term
+	done chan struct{} // closed when the reader ended; err is set
+	err  error
+	once sync.Once
+}
+
+func attachView(t *testing.T, s *Session, o AttachOptions) *view {
+	t.Helper()
+	if o.Size == (Size{}) {
+		o.Size = Size{80, 24}
+	}
+	c, err := s.Attach(o)
+	if err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	v := &view{c: c, term: testprog.NewTerm(o.Size.Cols, o.Size.Rows, nil), done: make(chan struct{})}
+	go func() {
+		defer close(v.done)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := c.Read(buf)
+			v.term.Write(buf[:n])
+			if err != nil {
+				v.err = err
+				return
+			}
+		}
+	}()
+	t.Cleanup(v.close)
+	return v
+}
+
+func (v *view) close() {
+	v.once.Do(func() {
+		v.c.Close()
+		<-v.done
+		v.term.Close()
+	})
+}
+
+func (v *view) waitText(t *testing.T, want string) {
+	t.Helper()
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(v.term.Text(), want) }) {
+		t.Fatalf("screen never showed %q; it shows:\n%s", want, v.term.Text())
+	}
+}
+
+func waitSnapshot(t *testing.T, s *Session, want string) string {
+	t.Helper()
+	var snap string
+	if !testprog.WaitFor(wait, func() bool { snap = string(s.Snapshot(false)); return strings.Contains(snap, want) }) {
+		t.Fatalf("snapshot never showed %q; it shows:\n%s", want, snap)
+	}
+	return snap
+}
+
+func TestAttachTypeEchoDetach(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "echo", "echo")
+	v := attachView(t, s, AttachOptions{})
+	v.waitText(t, "ready")
+	// Ctrl-C, an arrow key and an Alt-key reach the program as raw bytes.
+	v.c.Write([]byte("hello\x03\x1b[A\x1bx"))
+	want := []byte("hello\x03\x1b[A\x1bx")
+	if !testprog.WaitFor(wait, func() bool { return bytes.Contains(v.term.Raw(), want) }) {
+		t.Fatalf("echo of raw bytes missing; got %q", v.term.Raw())
+	}
+	pid := s.Status().Pid
+	v.close()
+	st := s.Status()
+	if st.State != Running || st.Pid != pid || st.Clients != 0 {
+		t.Fatalf("after detach: %+v, want RUNNING pid %d, 0 clients", st, pid)
+	}
+}
+
+func TestProgramRunsOnWhileDetached(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "counter", "counter")
+	v := attachView(t, s, AttachOptions{})
+	v.waitText(t, "count 3")
+	v.close()
+	n := s.ring.Head()
+	if !testprog.WaitFor(wait, func() bool { return s.ring.Head() > n+200 }) {
+		t.Fatal("counter stopped producing output while detached")
+	}
+	v2 := attachView(t, s, AttachOptions{})
+	last := lastCount(t, v2)
+	if !testprog.WaitFor(wait, func() bool { return lastCount(t, v2) > last+2 }) {
+		t.Fatalf("counter not advancing after reattach: %s", v2.term.Text())
+	}
+}
+
+func lastCount(t *testing.T, v *view) int {
+	n := -1
+	for _, l := range strings.Split(v.term.Text(), "\n") {
+		var c int
+		if _, err := fmt.Sscanf(l, "count %d", &c); err == nil && c > n {
+			n = c
+		}
+	}
+	return n
+}
+
+// The repainted screen of a full-screen program equals what a terminal that
+// saw every byte shows: cells, attributes, cursor, alternate screen, and the
+// modes, region, pen and cursor style (checked by repainting both again).
+func TestRepaintFullScreenProgram(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "tui", "tui")
+	waitSnapshot(t, s, "status line")
+
+	truth := testprog.NewTerm(80, 24, nil)
+	defer truth.Close()
+	truth.Write([]byte(testprog.TUIScreen))
+	v := attachView(t, s, AttachOptions{})
+	if !testprog.WaitFor(wait, func() bool { return v.term.State() == truth.State() }) {
+		t.Fatalf("repainted screen differs\n got: %s\nwant: %s", v.term.State(), truth.State())
+	}
+	// Modes and the rest have no getter in the emulator: repaint a model fed
+	// the truth and a model fed the client's bytes; they must agree.
+	a, b := newVTScreen(Size{80, 24}), newVTScreen(Size{80, 24})
+	defer a.Close()
+	defer b.Close()
+	a.Write([]byte(testprog.TUIScreen))
+	b.Write(v.term.Raw())
+	var ra, rb bytes.Buffer
+	a.Repaint(&ra)
+	b.Repaint(&rb)
+	if ra.String() != rb.String() {
+		t.Fatalf("repaint of the repaint differs:\n got %q\nwant %q", rb.String(), ra.String())
+	}
+	for _, want := range []string{"\x1b[?2004h", "\x1b[?1000h", "\x1b[?1006h", "\x1b[?1h", "\x1b=", "\x1b[3;20r", "\x1b[5 q", "\x1b[?1049h"} {
+		if !strings.Contains(ra.String(), want) {
+			t.Errorf("repaint lacks %q", want)
+		}
+	}
+}
+
+func TestRepaintShellPrompt(t *testing.T) {
+	if _, err := os.Stat("/bin/bash"); err != nil {
+		t.Skip("no bash")
+	}
+	k := newKeeper(t, Options{})
+	s, err := k.Add(Spec{Name: "sh", Command: []string{"/bin/bash", "--norc", "--noprofile", "-i"},
+		Env: []string{"PS1=\\[\\e[1;32m\\]prompt$ \\[\\e[0m\\]"}, Autostart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := attachView(t, s, AttachOptions{})
+	v.waitText(t, "prompt$")
+	v.c.Write([]byte("echo one; echo two\r"))
+	v.waitText(t, "two\nprompt$")
+	v.c.Write([]byte("partial"))
+	v.waitText(t, "prompt$ partial")
+	v.close()
+
+	v2 := attachView(t, s, AttachOptions{})
+	// The reattached view equals the keeper's own screen, cursor included.
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(v2.term.Text(), "prompt$ partial") }) {
+		t.Fatalf("reattach: %s", v2.term.Text())
+	}
+	truth := testprog.NewTerm(80, 24, nil)
+	defer truth.Close()
+	s.mu.Lock()
+	s.mu.Unlock()
+	var rb bytes.Buffer
+	rep := s.feeder.request(reqRepaint)
+	rb.Write(rep.data)
+	truth.Write(rb.Bytes())
+	if v2.term.State() != truth.State() {
+		t.Fatalf("reattached screen differs:\n got %s\nwant %s", v2.term.State(), truth.State())
+	}
+	if x, _ := v2.term.Cursor(); x != len("prompt$ partial") {
+		t.Fatalf("cursor at column %d, want after the typed text", x)
+	}
+}
+
+func TestQueryAnsweredWhileDetached(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "cpr", "cpr")
+	snap := waitSnapshot(t, s, "got answer")
+	if !strings.Contains(snap, `"\x1b[1;7R"`) {
+		t.Fatalf("want the cursor position 1;7 in the answer, got:\n%s", snap)
+	}
+}
+
+func TestQueryAnsweredByAttachedClientOnly(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "cpr", "cpr", "wait")
+	waitSnapshot(t, s, "press a key")
+	c, err := s.Attach(AttachOptions{Size: Size{80, 24}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The client's terminal answers; the keeper must stay silent.
+	term := testprog.NewTerm(80, 24, c)
+	defer term.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.Read(buf)
+			term.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	c.Write([]byte("k"))
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(term.Text(), "got answer") }) {
+		t.Fatalf("no answer: %s", term.Text())
+	}
+	if strings.Count(term.Text(), "R") != 1 {
+		t.Fatalf("want exactly one answer:\n%s", term.Text())
+	}
+	c.Close()
+	<-done
+}
+
+func TestKill9IsExitedBySignal(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "victim", "counter")
+	pid := s.Status().Pid
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := s.Wait(State.Down, wait); !ok || st != Exited {
+		t.Fatalf("state %s, want EXITED", st)
+	}
+	st := s.Status()
+	if st.LastExit == nil || st.LastExit.Signal != syscall.SIGKILL {
+		t.Fatalf("last exit %+v, want signal 9", st.LastExit)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+		t.Fatalf("process %d still exists (zombie?)", pid)
+	}
+}
+
+func TestExitStatusReachesClient(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s, err := k.Add(progSpec("ex", "exit", "3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := attachView(t, s, AttachOptions{})
+	var end *EndError
+	select {
+	case <-v.done:
+		if !errors.As(v.err, &end) || end.ExitCode() != 3 {
+			t.Fatalf("client ended with %v, want exit status 3", v.err)
+		}
+	case <-time.After(wait):
+		t.Fatal("client not told about exit")
+	}
+	if !strings.Contains(v.term.Text(), "exiting 3") {
+		t.Fatalf("last output missing: %s", v.term.Text())
+	}
+}
+
+func TestWindowSizeReachesProgram(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "ws", "winsize")
+	v := attachView(t, s, AttachOptions{Size: Size{100, 30}})
+	v.waitText(t, "size 100x30")
+	v.c.Resize(Size{120, 40})
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(string(s.History(100)), "size 120x40") }) {
+		t.Fatalf("program never saw 120x40: %s", s.History(100))
+	}
+	ro := attachView(t, s, AttachOptions{ReadOnly: true, Size: Size{50, 10}})
+	ro.c.Resize(Size{60, 20})
+	ro.c.Write([]byte("ignored"))
+	if got := s.Status().Size; got != "120x40" {
+		t.Fatalf("read-only client changed the size to %s", got)
+	}
+}
+
+func TestSizePolicySmallest(t *testing.T) {
+	k := newKeeper(t, Options{SizePolicy: SizeSmallest})
+	s := addProg(t, k, "ws", "winsize")
+	a := attachView(t, s, AttachOptions{Size: Size{100, 30}})
+	b := attachView(t, s, AttachOptions{Size: Size{90, 40}})
+	if got := s.Status().Size; got != "90x30" {
+		t.Fatalf("size %s, want 90x30", got)
+	}
+	b.close()
+	if got := s.Status().Size; got != "100x30" {
+		t.Fatalf("after detach size %s, want 100x30", got)
+	}
+	_ = a
+}
+
+func TestEnvironmentAndFds(t *testing.T) {
+	t.Setenv("NOTIFY_SOCKET", "/run/systemd/notify")
+	k := newKeeper(t, Options{})
+	e := addProg(t, k, "env", "env")
+	snap := string(e.History(200))
+	testprog.WaitFor(wait, func() bool { snap = string(e.History(200)); return strings.Contains(snap, "env done") })
+	for _, want := range []string{"TERM=xterm-256color\n", "LANG=", "HOME=", "PATH="} {
+		if !strings.Contains(snap, want) {
+			t.Errorf("env lacks %s:\n%s", want, snap)
+		}
+	}
+	if strings.Contains(snap, "NOTIFY_SOCKET") {
+		t.Errorf("daemon's NOTIFY_SOCKET leaked into the program")
+	}
+	leak, _ := os.Open("/dev/null") // an fd of ours the program must not get
+	defer leak.Close()
+	f := addProg(t, k, "fds", "fds")
+	snap = waitSnapshot(t, f, "fds:")
+	if !strings.Contains(snap, "fds: 0,1,2\n") {
+		t.Fatalf("program has more than fds 0,1,2:\n%s", snap)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	k := newKeeper(t, Options{})
+	for _, name := range []string{"", ".", "..", "a/b", "sp ace", strings.Repeat("x", 65)} {
+		if _, err := k.Add(Spec{Name: name, Command: []string{"true"}, Autostart: true}); err == nil {
+			t.Errorf("name %q accepted", name)
+		}
+	}
+	if _, err := k.Add(Spec{Name: "nope", Command: []string{"/does/not/exist"}, Autostart: true}); err == nil {
+		t.Error("missing command accepted")
+	}
+	if len(k.Names()) != 0 {
+		t.Errorf("failed adds left sessions: %v", k.Names())
+	}
+	addProg(t, k, "one", "counter")
+	_, err := k.Get("two")
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "one") {
+		t.Fatalf("unknown session error %v should list 'one'", err)
+	}
+	if got := (Size{0, 0}).Clamp(); got.Cols < 1 || got.Rows < 1 {
+		t.Errorf("clamp 0x0 = %v", got)
+	}
+	if got := (Size{100000, 100000}).Clamp(); got.Cols > MaxCols || got.Rows > MaxRows {
+		t.Errorf("clamp huge = %v", got)
+	}
+}
+
+// A client that stops reading while the program floods: the program still
+// finishes, a reading client gets every byte in order, and the stalled one
+// gets a correct repaint once it reads again.
+func TestStalledClientNeverBlocksProgram(t *testing.T) {
+	const total = 100 << 20
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "flood", "flood", fmt.Sprint(total), "wait")
+	stalled, err := s.Attach(AttachOptions{Size: Size{80, 24}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	reader, err := s.Attach(AttachOptions{Size: Size{80, 24}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	got := make(chan []byte)
+	go func() { got <- readAllUntil(reader, []byte("flood done"), total*11/10) }()
+	reader.Write([]byte("g"))
+	var all []byte
+	select {
+	case all = <-got:
+	case <-time.After(120 * time.Second):
+		t.Fatal("flood did not finish while one client was stalled")
+	}
+	checkFlood(t, all, total)
+
+	// Now the stalled client reads: it must get a repaint showing the end.
+	term := testprog.NewTerm(80, 24, nil)
+	defer term.Close()
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := stalled.Read(buf)
+			term.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(term.Text(), "flood done") }) {
+		t.Fatalf("stalled client's screen after resuming:\n%s", term.Text())
+	}
+	if want := string(s.Snapshot(false)); strings.TrimRight(term.Text(), "\n") != strings.TrimRight(want, "\n") {
+		t.Fatalf("stalled client's screen differs from the session's:\n%s\nwant:\n%s", term.Text(), want)
+	}
+}
+
+func readAllUntil(c *Client, marker []byte, size int) []byte {
+	all := make([]byte, 0, size) // no slice growth stalls while reading
+	buf := make([]byte, 64<<10)
+	for !bytes.Contains(all[max(0, len(all)-1024):], marker) {
+		n, err := c.Read(buf)
+		all = append(all, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	return all
+}
+
+// checkFlood verifies every numbered line arrived once, in order.
+func checkFlood(t *testing.T, all []byte, total int) {
+	t.Helper()
+	// The first bytes are the repaint of an empty screen.
+	i := bytes.Index(all, []byte("line 00000000 "))
+	if i < 0 {
+		t.Fatalf("first line missing")
+	}
+	data := all[i:]
+	next := 0
+	for len(data) > 0 {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			break
+		}
+		line := data[:j]
+		data = data[j+1:]
+		if !bytes.HasPrefix(line, []byte("line ")) {
+			break
+		}
+		var n int
+		if len(line) < 13 {
+			break // the last, cut line
+		}
+		fmt.Sscanf(string(line[5:13]), "%d", &n)
+		if n != next {
+			t.Fatalf("line %d arrived where %d was due", n, next)
+		}
+		next++
+	}
+	if want := total / 71; next < want { // 70 bytes a line, 71 after ONLCR
+		t.Fatalf("got %d lines, want about %d", next, want)
+	}
+}
+
+// Many clients attaching and detaching at once leave no goroutine and no fd
+// behind.
+func TestAttachDetachCyclesLeakNothing(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "counter", "counter", "5ms")
+	waitSnapshot(t, s, "count 2")
+	fdsBefore := countFds(t)
+	var wg sync.WaitGroup
+	for g := 0; g < 5; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 4096)
+			for i := 0; i < 10; i++ {
+				c, err := s.Attach(AttachOptions{Size: Size{80, 24}, DetachOthers: i == 5})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				c.Read(buf)
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := s.Status().Clients; n != 0 {
+		t.Fatalf("%d clients still attached", n)
+	}
+	if fdsAfter := countFds(t); fdsAfter > fdsBefore {
+		t.Fatalf("fds: %d before, %d after", fdsBefore, fdsAfter)
+	}
+	s.mu.Lock()
+	subs := len(s.ring.subs)
+	s.mu.Unlock()
+	if subs != 2 { // the feeder and the text pump
+		t.Fatalf("%d ring subscribers left, want 2", subs)
+	}
+}
+
+func countFds(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}

@@ -1,0 +1,97 @@
+// run.go is one incarnation of a session's program: spawn, pump, wait.
+//
+// A run is done only when both halves are: the child has been reaped (its
+// wait status is the truth about exit, not EIO and not a signal) and the
+// pump has seen the end of output. Grandchildren can hold the PTY slave open
+// after the child died, so the drain after exit is bounded: past drainWait,
+// the master is closed and whatever they write is lost.
+
+package ptykeeper
+
+import (
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// drainWait bounds how long output is drained after the child exited.
+const drainWait = 500 * time.Millisecond
+
+// pumpBufSize is the PTY read size: the kernel hands out at most 4 KiB per
+// read on most systems, more under load.
+const pumpBufSize = 32 << 10
+
+type run struct {
+	proc    *process
+	started time.Time
+
+	exited chan struct{} // closed when the child is reaped; status is set
+	status ExitStatus
+	pumped chan struct{} // closed when the pump saw the end of output
+	done   chan struct{} // closed when exited and drained; master closed
+
+	// stopping is set when the supervisor stops the run: once the child is
+	// reaped, whatever is left of its process group is killed.
+	stopping atomic.Bool
+}
+
+// startRun spawns spec and starts draining it into ring. onDone runs once the
+// run is done.
+func startRun(spec Spec, sz Size, ring *Ring, onDone func(*run)) (*run, error) {
+	r := &run{
+		started: time.Now(),
+		exited:  make(chan struct{}),
+		pumped:  make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	proc, err := spawn(spec, sz, func(st ExitStatus) {
+		r.status = st
+		close(r.exited)
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.proc = proc
+	go r.pump(ring)
+	go func() {
+		<-r.exited
+		if r.stopping.Load() {
+			r.signalGroup(unix.SIGKILL)
+		}
+		select {
+		case <-r.pumped:
+		case <-time.After(drainWait):
+			r.proc.master.Close() // unblocks the pump
+			<-r.pumped
+		}
+		r.proc.master.Close()
+		close(r.done)
+		onDone(r)
+	}()
+	return r, nil
+}
+
+// pump is the only reader of the PTY master. It never waits for anybody:
+// the ring takes every byte at once.
+func (r *run) pump(ring *Ring) {
+	defer close(r.pumped)
+	buf := make([]byte, pumpBufSize)
+	for {
+		n, err := r.proc.master.Read(buf)
+		if n > 0 {
+			ring.Write(buf[:n])
+		}
+		if err != nil {
+			// EIO: no process has the slave open any more. Any other error
+			// (closed by the drain bound) also ends the output.
+			return
+		}
+	}
+}
+
+// signalGroup sends sig to the run's process group (the child is a session
+// leader, so its pid is the group id).
+func (r *run) signalGroup(sig unix.Signal) error {
+	return unix.Kill(-r.proc.pid, sig)
+}

@@ -1,0 +1,342 @@
+// session.go owns a named session: its spec, its output ring and everything
+// reading it (screen feeder, text history), its attached clients and the
+// current run. The supervisor (supervisor.go) decides when runs start and
+// stop; this file holds the data and the client-facing operations.
+//
+// Attaching is to the session, not to a run: the ring, the screen and the
+// clients outlive every restart of the program.
+
+package ptykeeper
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// State is a session's supervision state (supervisord's names).
+type State string
+
+// States.
+const (
+	Stopped  State = "STOPPED"
+	Starting State = "STARTING"
+	Running  State = "RUNNING"
+	Backoff  State = "BACKOFF"
+	Stopping State = "STOPPING"
+	Exited   State = "EXITED"
+	Fatal    State = "FATAL"
+)
+
+// Down reports whether the state has no program and none is coming by
+// itself.
+func (s State) Down() bool { return s == Stopped || s == Exited || s == Fatal }
+
+// Session is one named program kept under a PTY.
+type Session struct {
+	name   string
+	ring   *Ring
+	hist   *History
+	feeder *feeder
+	text   *textPump
+	log    *slog.Logger
+	policy SizePolicy
+
+	inputc chan []byte   // to the input goroutine, the only writer of the master
+	events chan event    // to the supervisor
+	quit   chan struct{} // closed when the session is removed
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex // guards everything below
+	spec      Spec
+	state     State
+	run       *run
+	size      Size
+	clients   map[*Client]struct{}
+	clientSeq uint64        // orders clients by last activity (size policy "latest")
+	changed   chan struct{} // closed and replaced on every change clients may wait for
+	endOff    uint64        // ring offset at which the last run's output ended
+	lastExit  *ExitStatus
+	lastStart time.Time
+	failures  int       // quick failures in a row
+	restarts  int       // automatic restarts in a row (backoff exponent)
+	nextStart time.Time // when BACKOFF ends
+	startErr  error     // why the last spawn failed
+	removed   bool
+}
+
+// Options are the keeper-wide settings every session uses.
+type Options struct {
+	SizePolicy   SizePolicy
+	RingMin      int // output buffer size at rest; default 64 KiB
+	RingMax      int // up to which it grows for a lagging client; default 8 MiB
+	HistoryLines int // lines of history; default 10,000; <0: none
+	Logger       *slog.Logger
+	// LineSink, if set, gets every history line of every session (the log
+	// writer). It must not block.
+	LineSink func(session string, line []byte)
+}
+
+func (o Options) withDefaults() Options {
+	if o.SizePolicy == "" {
+		o.SizePolicy = SizeLatest
+	}
+	if o.RingMin == 0 {
+		o.RingMin = 64 << 10
+	}
+	if o.RingMax == 0 {
+		o.RingMax = 8 << 20
+	}
+	if o.HistoryLines == 0 {
+		o.HistoryLines = DefaultHistoryLines
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+func newSession(spec Spec, o Options) *Session {
+	s := &Session{
+		name:    spec.Name,
+		ring:    NewRing(o.RingMin, o.RingMax),
+		hist:    NewHistory(max(o.HistoryLines, 0)),
+		log:     o.Logger.With("session", spec.Name),
+		policy:  o.SizePolicy,
+		inputc:  make(chan []byte, 64),
+		events:  make(chan event, 16),
+		quit:    make(chan struct{}),
+		spec:    spec,
+		state:   Stopped,
+		size:    spec.Size,
+		clients: map[*Client]struct{}{},
+		changed: make(chan struct{}),
+	}
+	s.feeder = newFeeder(s.ring, newVTScreen(spec.Size), s.answerQuery)
+	var sink func([]byte)
+	if o.LineSink != nil {
+		sink = func(l []byte) { o.LineSink(spec.Name, l) }
+	}
+	s.text = newTextPump(s.ring, s.hist, sink)
+	s.wg.Add(2)
+	go s.inputLoop()
+	go s.supervise()
+	return s
+}
+
+// Name returns the session's name.
+func (s *Session) Name() string { return s.name }
+
+// Spec returns the session's current settings.
+func (s *Session) Spec() Spec {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spec
+}
+
+// notifyLocked wakes everybody waiting for a change. s.mu must be held.
+func (s *Session) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// inputLoop is the only writer of the program's PTY. A program that does not
+// read its input blocks this goroutine (and, through the bounded channel,
+// the typing clients), never the output side.
+func (s *Session) inputLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case p := <-s.inputc:
+			s.mu.Lock()
+			r := s.run
+			s.mu.Unlock()
+			if r != nil {
+				r.proc.master.Write(p) // fails harmlessly once the run ended
+			}
+		}
+	}
+}
+
+// input queues bytes for the program, blocking while the queue is full.
+func (s *Session) input(p []byte) error {
+	select {
+	case s.inputc <- p:
+		return nil
+	case <-s.quit:
+		return ErrRemoved
+	}
+}
+
+// Send types p into the program, as if a client had typed it.
+func (s *Session) Send(p []byte) error {
+	return s.input(append([]byte(nil), p...))
+}
+
+// answerQuery passes the screen model's answer to a terminal query on to the
+// program, but only when no client is attached: then the client's terminal
+// answers, and the program must not get two answers.
+func (s *Session) answerQuery(p []byte) {
+	s.mu.Lock()
+	attached := len(s.clients) > 0
+	s.mu.Unlock()
+	if attached {
+		return
+	}
+	select {
+	case s.inputc <- p:
+	default: // the program does not read its input; an answer is not worth blocking for
+	}
+}
+
+// Snapshot returns the current screen as text (like tmux capture-pane -p),
+// with SGR attributes if ansi is set.
+func (s *Session) Snapshot(ansi bool) []byte {
+	kind := reqText
+	if ansi {
+		kind = reqANSI
+	}
+	return s.feeder.request(kind).data
+}
+
+// History returns the newest n lines of output history.
+func (s *Session) History(n int) []byte { return s.hist.Last(n) }
+
+// resizeLocked applies the size policy over the attached clients and resizes
+// the PTY and the screen model if the result changed. s.mu must be held.
+func (s *Session) resizeLocked() {
+	want, ok := s.policySizeLocked()
+	if !ok || want == s.size {
+		return
+	}
+	s.size = want
+	// The model must resize at the point in the stream where the program
+	// starts drawing for the new size, which is now.
+	s.feeder.resizeAt(s.ring.Head(), want)
+	if s.run != nil {
+		if err := setWinsize(s.run.proc.master, want); err != nil {
+			s.log.Debug("resize", "err", err)
+		}
+	}
+}
+
+func (s *Session) policySizeLocked() (Size, bool) {
+	var best Size
+	var bestSeq uint64
+	found := false
+	for c := range s.clients {
+		if c.readOnly || !c.hasSize {
+			continue
+		}
+		switch {
+		case !found:
+			best, bestSeq = c.size, c.seq
+		case s.policy == SizeSmallest:
+			best = Size{min(best.Cols, c.size.Cols), min(best.Rows, c.size.Rows)}
+		case s.policy == SizeLargest:
+			best = Size{max(best.Cols, c.size.Cols), max(best.Rows, c.size.Rows)}
+		case c.seq > bestSeq:
+			best, bestSeq = c.size, c.seq
+		}
+		found = true
+	}
+	return best, found
+}
+
+// Errors from session operations.
+var (
+	ErrRemoved  = errors.New("session removed")
+	ErrDetached = errors.New("detached by another client")
+)
+
+// EndError tells an attached client that the session's program is down and
+// will not come back by itself.
+type EndError struct {
+	Session string
+	State   State
+	Status  *ExitStatus
+	Err     error // why it could not start, if that is why
+}
+
+func (e *EndError) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("%s: %s: %v", e.Session, e.State, e.Err)
+	case e.Status != nil:
+		return fmt.Sprintf("%s: program %s", e.Session, e.Status)
+	}
+	return fmt.Sprintf("%s: %s", e.Session, e.State)
+}
+
+// ExitCode is what an attach command should exit with.
+func (e *EndError) ExitCode() int {
+	if e.Status != nil {
+		return e.Status.ShellCode()
+	}
+	return 1
+}
+
+// Status is a snapshot of a session for ls/status.
+type Status struct {
+	Name      string      `json:"name"`
+	State     State       `json:"state"`
+	Pid       int         `json:"pid,omitempty"`
+	Started   time.Time   `json:"started,omitzero"`
+	Clients   int         `json:"clients"`
+	Size      string      `json:"size"`
+	Command   []string    `json:"command"`
+	LastExit  *ExitStatus `json:"last_exit,omitempty"`
+	Failures  int         `json:"failures,omitempty"`
+	NextStart time.Time   `json:"next_start,omitzero"`
+	Error     string      `json:"error,omitempty"`
+}
+
+// Status returns a snapshot of the session.
+func (s *Session) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Status{
+		Name:     s.name,
+		State:    s.state,
+		Clients:  len(s.clients),
+		Size:     s.size.String(),
+		Command:  s.spec.Command,
+		LastExit: s.lastExit,
+		Failures: s.failures,
+	}
+	if s.run != nil {
+		st.Pid = s.run.proc.pid
+		st.Started = s.run.started
+	}
+	if s.state == Backoff {
+		st.NextStart = s.nextStart
+	}
+	if s.startErr != nil {
+		st.Error = s.startErr.Error()
+	}
+	return st
+}
+
+// Wait blocks until the session's state satisfies ok or the timeout passes,
+// and returns the last state seen.
+func (s *Session) Wait(ok func(State) bool, timeout time.Duration) (State, bool) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		st, ch := s.state, s.changed
+		s.mu.Unlock()
+		if ok(st) {
+			return st, true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return st, false
+		}
+	}
+}

@@ -1,0 +1,81 @@
+// textpump.go turns a session's output into text lines for the history and
+// the log writer. It reads the ring at its own offset like any other reader;
+// if it ever falls more than the ring behind, it records how much it missed
+// in a marker line instead of waiting.
+
+package ptykeeper
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// compactWait is how long output must pause before history is compressed.
+const compactWait = 2 * time.Second
+
+type textPump struct {
+	ring   *Ring
+	hist   *History
+	sink   func([]byte)
+	filter TextFilter
+	quit   chan struct{}
+	wg     sync.WaitGroup
+	off    uint64
+}
+
+func newTextPump(ring *Ring, hist *History, sink func([]byte)) *textPump {
+	t := &textPump{ring: ring, hist: hist, sink: sink, quit: make(chan struct{}), off: ring.Head()}
+	t.filter.Line = t.line
+	t.wg.Add(1)
+	go t.loop()
+	return t
+}
+
+func (t *textPump) line(l []byte) {
+	t.hist.Add(l)
+	if t.sink != nil {
+		t.sink(l)
+	}
+}
+
+func (t *textPump) stop() {
+	close(t.quit)
+	t.wg.Wait()
+}
+
+func (t *textPump) loop() {
+	defer t.wg.Done()
+	sub := t.ring.Subscribe(t.off, true)
+	defer t.ring.Unsubscribe(sub)
+	buf := make([]byte, pumpBufSize)
+	compact := time.NewTimer(time.Hour)
+	compact.Stop()
+	for {
+		select {
+		case <-t.quit:
+			compact.Stop()
+			return
+		case <-compact.C:
+			t.hist.Compact()
+			t.ring.Shrink()
+		case <-sub.C:
+			for {
+				n, lost := t.ring.ReadAt(buf, t.off)
+				if lost {
+					tail := t.ring.Tail()
+					t.filter.Write([]byte(fmt.Sprintf("\r\n[ptykeeper: %d bytes of output not recorded]\r\n", tail-t.off)))
+					t.off = tail
+					continue
+				}
+				if n == 0 {
+					break
+				}
+				t.filter.Write(buf[:n])
+				t.off += uint64(n)
+				sub.Consumed(t.off)
+			}
+			compact.Reset(compactWait)
+		}
+	}
+}
