@@ -52,7 +52,7 @@ func (s *Session) Attach(o AttachOptions) (*Client, error) {
 	}
 	if o.DetachOthers {
 		for other := range s.clients {
-			other.detach(ErrDetached)
+			other.detach(ErrTakenOver)
 			delete(s.clients, other)
 		}
 	}
@@ -96,8 +96,9 @@ func (c *Client) resync() {
 
 // Read returns the next bytes to show: repaint bytes, then live output. It
 // blocks until there is output, and returns an *EndError once the session
-// is down and everything was delivered, ErrDetached when another client
-// detached this one, ErrRemoved when the session went away.
+// is down and everything was delivered, ErrDetached after Close,
+// ErrTakenOver when another client detached this one, ErrRemoved when the
+// session went away.
 func (c *Client) Read(p []byte) (int, error) {
 	for {
 		if len(c.pending) > 0 {

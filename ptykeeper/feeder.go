@@ -28,11 +28,11 @@ import (
 )
 
 const (
-	eagerLag  = 64 << 10
+	eagerLag = 64 << 10
 	// feederWindow is how much of the newest output the model parses after
 	// it lost track: many screens' worth, a fraction of a second of work.
 	feederWindow = 256 << 10
-	quietWait = 10 * time.Millisecond
+	quietWait    = 10 * time.Millisecond
 )
 
 type resizeMark struct {

@@ -147,14 +147,16 @@ var repaintANSIModes = []int{4, 20}
 
 func (s *vtScreen) Repaint(b *bytes.Buffer) {
 	e := s.emu
-	// Leave any scroll region and origin mode, pick the screen, clear it.
-	b.WriteString("\x1b[0m\x1b[r\x1b[?6l")
+	// Pick the screen first: entering the alternate screen saves the cursor,
+	// and the terminal must get back to where the user's shell left it,
+	// not to where our reset below moves it. Then leave any scroll region
+	// and origin mode, and clear.
 	if e.IsAltScreen() {
 		b.WriteString("\x1b[?1049h")
 	} else {
 		b.WriteString("\x1b[?1049l")
 	}
-	b.WriteString("\x1b[H\x1b[2J")
+	b.WriteString("\x1b[0m\x1b[r\x1b[?6l\x1b[H\x1b[2J")
 	for y := 0; y < s.sz.Rows; y++ {
 		s.paintRow(b, y)
 	}

@@ -9,7 +9,9 @@
 package ptykeeper
 
 import (
+	"context"
 	"errors"
+	"io"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -247,10 +249,16 @@ func (s *Session) policySizeLocked() (Size, bool) {
 	return best, found
 }
 
+// TerminalReset puts a client's terminal back the way a shell expects it
+// after attaching: main screen, no mouse or paste modes, visible cursor,
+// normal keys and colours. Sent when a client leaves.
+const TerminalReset = "\x1b[0m\x1b[r\x1b[?1049l\x1b[?1l\x1b>\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1004l\x1b[?2004l\x1b[ q"
+
 // Errors from session operations.
 var (
 	ErrRemoved  = errors.New("session removed")
-	ErrDetached = errors.New("detached by another client")
+	ErrDetached  = errors.New("detached")
+	ErrTakenOver = errors.New("detached: another client attached with -d")
 )
 
 // EndError tells an attached client that the session's program is down and
@@ -272,9 +280,13 @@ func (e *EndError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Session, e.State)
 }
 
-// ExitCode is what an attach command should exit with.
+// ExitCode is what an attach command should exit with: the program's
+// status when it exited by itself, 0 when it was stopped on purpose.
 func (e *EndError) ExitCode() int {
-	if e.Status != nil {
+	switch {
+	case e.State == Stopped:
+		return 0
+	case e.Status != nil:
 		return e.Status.ShellCode()
 	}
 	return 1
@@ -339,4 +351,44 @@ func (s *Session) Wait(ok func(State) bool, timeout time.Duration) (State, bool)
 			return st, false
 		}
 	}
+}
+
+// Follow writes the newest n history lines and then every new line of
+// output to w until ctx is done, w fails or the session is removed.
+func (s *Session) Follow(ctx context.Context, n int, w io.Writer) error {
+	sub := s.ring.Subscribe(s.ring.Head(), false)
+	defer s.ring.Unsubscribe(sub)
+	off := s.ring.Head()
+	if _, err := w.Write(s.hist.Last(n)); err != nil {
+		return err
+	}
+	var werr error
+	f := TextFilter{Line: func(l []byte) {
+		if werr == nil {
+			_, werr = w.Write(append(l, '\n'))
+		}
+	}}
+	buf := make([]byte, pumpBufSize)
+	for werr == nil {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.quit:
+			return ErrRemoved
+		case <-sub.C:
+		}
+		for {
+			n, lost := s.ring.ReadAt(buf, off)
+			if lost {
+				off = s.ring.Tail()
+				continue
+			}
+			if n == 0 {
+				break
+			}
+			f.Write(buf[:n])
+			off += uint64(n)
+		}
+	}
+	return werr
 }

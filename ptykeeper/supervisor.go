@@ -254,7 +254,7 @@ func (sv *supervisor) spawn() error {
 	if sv.hadRun {
 		// A new run starts on a clean terminal, whatever the last one left
 		// on (alternate screen, mouse reporting, ...).
-		s.ring.Write([]byte(runResetSeq))
+		s.ring.Write([]byte(TerminalReset + "\r\n"))
 	}
 	r, err := startRun(spec, size, s.ring, func(r *run) {
 		s.events <- event{kind: evRunDone, run: r}
@@ -283,9 +283,6 @@ func (sv *supervisor) spawn() error {
 	}
 	return nil
 }
-
-// runResetSeq puts a terminal back to defaults between runs.
-const runResetSeq = "\x1b[0m\x1b[r\x1b[?1049l\x1b[?1l\x1b>\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[ q\r\n"
 
 func (sv *supervisor) runDone(r *run) {
 	s := sv.s

@@ -14,9 +14,9 @@ const maxLineLen = 4096
 type filterState uint8
 
 const (
-	stGround filterState = iota
-	stEsc                // after ESC
-	stEscInter           // ESC followed by intermediates (charset designations)
+	stGround   filterState = iota
+	stEsc                  // after ESC
+	stEscInter             // ESC followed by intermediates (charset designations)
 	stCSI
 	stString    // OSC, DCS, SOS, PM, APC: until BEL or ST
 	stStringEsc // ESC inside a string: maybe ST

@@ -1,0 +1,299 @@
+// server.go serves the daemon's Unix socket: one goroutine pair per
+// connection, commands and attaches alike.
+
+package attach
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/ptykeeper/ptykeeper/ptykeeper"
+)
+
+// helloTimeout bounds how long a connection may take to say what it wants.
+const helloTimeout = 10 * time.Second
+
+// Server serves the attach protocol.
+type Server struct {
+	Keeper *ptykeeper.Keeper
+	Daemon Daemon
+	Log    *slog.Logger
+
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards conns and closed
+	conns  map[net.Conn]struct{}
+	closed bool
+}
+
+// Serve accepts connections until l is closed.
+func (s *Server) Serve(l *net.UnixListener) error {
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	for {
+		c, err := l.AcceptUnix()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		if !s.track(c, true) {
+			c.Close()
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.track(c, false)
+			s.handle(c)
+		}()
+	}
+}
+
+func (s *Server) track(c net.Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closed {
+			return false
+		}
+		if s.conns == nil {
+			s.conns = map[net.Conn]struct{}{}
+		}
+		s.conns[c] = struct{}{}
+	} else {
+		delete(s.conns, c)
+	}
+	return true
+}
+
+// Close disconnects every client and waits for their handlers. Close the
+// listener first.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *Server) handle(c *net.UnixConn) {
+	defer c.Close()
+	if uid, ok := peerAllowed(c); !ok {
+		s.Log.Warn("refused socket client", "uid", uid)
+		sendExit(c, 1, "ptykeeper: permission denied: the daemon belongs to another user\n")
+		return
+	}
+	dec := NewDecoder(c)
+	c.SetReadDeadline(time.Now().Add(helloTimeout))
+	typ, payload, err := dec.Next()
+	c.SetReadDeadline(time.Time{})
+	var h Hello
+	if err != nil || typ != TypeHello || json.Unmarshal(payload, &h) != nil {
+		s.Log.Debug("bad hello", "err", err)
+		return
+	}
+	if h.Version != Version {
+		sendExit(c, 2, fmt.Sprintf("ptykeeper: client speaks protocol %d, daemon %d: use the same ptykeeper binary for both (restart the daemon after upgrading)\n", h.Version, Version))
+		return
+	}
+	if len(h.Argv) > 0 && h.Argv[0] == "attach" {
+		s.serveAttach(c, dec, h)
+		return
+	}
+	s.serveCommand(c, dec, h)
+}
+
+// frameWriter writes everything as frames of one type.
+type frameWriter struct {
+	mu  *sync.Mutex
+	w   io.Writer
+	typ byte
+}
+
+func (f frameWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	total := len(p)
+	for len(p) > 0 {
+		n := min(len(p), MaxPayload)
+		if err := WriteFrame(f.w, f.typ, p[:n]); err != nil {
+			return total - len(p), err
+		}
+		p = p[n:]
+	}
+	return total, nil
+}
+
+func sendExit(w io.Writer, code int, msg string) error {
+	b, _ := json.Marshal(Exit{Code: code, Message: msg})
+	return WriteFrame(w, TypeExit, b)
+}
+
+func (s *Server) serveCommand(c net.Conn, dec *Decoder, h Hello) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// Anything from the client now, or its hang-up, ends the command
+		// (logs -f runs until then).
+		dec.Next()
+		cancel()
+	}()
+	var mu sync.Mutex
+	code := Run(ctx, &Env{
+		Keeper: s.Keeper,
+		Daemon: s.Daemon,
+		Stdout: frameWriter{&mu, c, TypeData},
+		Stderr: frameWriter{&mu, c, TypeStderr},
+	}, h.Argv)
+	mu.Lock()
+	sendExit(c, code, "")
+	mu.Unlock()
+}
+
+// AttachArgs are attach's parsed arguments.
+type AttachArgs struct {
+	Name       string
+	ReadOnly   bool
+	Detach     bool
+	Scrollback int
+	DetachKey  string
+}
+
+// ParseAttachArgs parses "[-r] [-d] [--scrollback N] [--detach-key K] NAME".
+func ParseAttachArgs(args []string, stderr io.Writer) (AttachArgs, error) {
+	var a AttachArgs
+	fs := flag.NewFlagSet("attach", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&a.ReadOnly, "r", false, "read-only: see the program, type nothing")
+	fs.BoolVar(&a.Detach, "d", false, "detach every other client first")
+	fs.IntVar(&a.Scrollback, "scrollback", 0, "write the last N lines of history first, into your terminal's scrollback")
+	fs.StringVar(&a.DetachKey, "detach-key", DefaultDetachKey, "detach key: ^X style, a character, or none")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ptykeeper attach [-r] [-d] [--scrollback N] [--detach-key ^X] NAME")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return a, err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return a, &usageError{"attach takes exactly one session name"}
+	}
+	if _, err := ParseDetachKey(a.DetachKey); err != nil {
+		return a, &usageError{err.Error()}
+	}
+	a.Name = fs.Arg(0)
+	return a, nil
+}
+
+func (s *Server) serveAttach(c net.Conn, dec *Decoder, h Hello) {
+	var stderr bytesWriter
+	a, err := ParseAttachArgs(h.Argv[1:], &stderr)
+	if err != nil {
+		sendExit(c, 2, string(stderr)+"ptykeeper attach: "+err.Error()+"\n")
+		return
+	}
+	sess, err := s.Keeper.Get(a.Name)
+	if err != nil {
+		sendExit(c, 2, "ptykeeper attach: "+err.Error()+"\n")
+		return
+	}
+	cl, err := sess.Attach(ptykeeper.AttachOptions{
+		ReadOnly: a.ReadOnly, DetachOthers: a.Detach, Scrollback: a.Scrollback,
+		Size: ptykeeper.Size{Cols: h.Cols, Rows: h.Rows},
+	})
+	if err != nil {
+		sendExit(c, 1, "ptykeeper attach: "+err.Error()+"\n")
+		return
+	}
+	s.Log.Info("attach", "session", a.Name, "via", "socket", "read_only", a.ReadOnly)
+	inputDone := make(chan struct{})
+	go func() {
+		defer close(inputDone)
+		defer cl.Close()
+		for {
+			typ, p, err := dec.Next()
+			if err != nil {
+				return // hang-up or garbage: detach
+			}
+			switch typ {
+			case TypeData:
+				if _, err := cl.Write(p); err != nil {
+					return
+				}
+			case TypeResize:
+				cols, rows, err := ParseResize(p)
+				if err != nil {
+					return
+				}
+				cl.Resize(ptykeeper.Size{Cols: cols, Rows: rows})
+			case TypeDetach:
+				return
+			default:
+				return
+			}
+		}
+	}()
+	buf := make([]byte, HeaderLen+32<<10)
+	code, msg := Stream(cl, a.Name, buf, HeaderLen, func(p []byte) error {
+		PutHeader(p, TypeData, len(p)-HeaderLen)
+		_, err := c.Write(p)
+		return err
+	})
+	s.Log.Info("detach", "session", a.Name, "via", "socket", "reason", msg)
+	sendExit(c, code, msg)
+	cl.Close()
+	c.Close()
+	<-inputDone
+}
+
+type bytesWriter []byte
+
+func (b *bytesWriter) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
+
+// Stream copies an attached client's output through write until the client
+// ends; then it writes TerminalReset and returns the attach's exit status
+// and a message saying why it ended. buf[:headroom] is left free in every
+// slice passed to write, for the transport's header. A write error (the
+// connection is gone) ends the stream too. Stream allocates nothing per
+// chunk.
+func Stream(cl *ptykeeper.Client, name string, buf []byte, headroom int, write func([]byte) error) (code int, msg string) {
+	var err error
+	for {
+		var n int
+		n, err = cl.Read(buf[headroom:])
+		if n > 0 {
+			if werr := write(buf[:headroom+n]); werr != nil {
+				cl.Close()
+				return 0, fmt.Sprintf("[%s: connection lost]\n", name)
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	n := copy(buf[headroom:], ptykeeper.TerminalReset)
+	write(buf[:headroom+n])
+	var end *ptykeeper.EndError
+	switch {
+	case errors.As(err, &end):
+		return end.ExitCode(), fmt.Sprintf("[%s]\n", end.Error())
+	case errors.Is(err, ptykeeper.ErrTakenOver):
+		return 0, fmt.Sprintf("[detached from %s: another client attached with -d]\n", name)
+	case errors.Is(err, ptykeeper.ErrRemoved):
+		return 0, fmt.Sprintf("[%s was removed]\n", name)
+	}
+	return 0, fmt.Sprintf("[detached from %s]\n", name)
+}

@@ -1,0 +1,98 @@
+// Command ptykeeper keeps interactive terminal programs running under their
+// own PTYs and lets their owner attach to them, locally or over SSH.
+//
+// This file is wiring only: flags, signals, and which package does what.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/ptykeeper/ptykeeper/attach"
+	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
+)
+
+const usage = `ptykeeper keeps terminal programs running and lets you attach to them.
+
+Usage:
+  ptykeeper serve [--demo] [--session NAME=COMMAND]... [flags]   run the daemon (foreground)
+  ptykeeper attach [-r] [-d] [--scrollback N] [--detach-key ^X] NAME
+  ptykeeper COMMAND [ARGS]                  talk to the running daemon (see below)
+  ptykeeper version
+
+Quick start:
+  ptykeeper serve --demo &    # a daemon with a demo session
+  ptykeeper attach demo       # Ctrl-\ detaches; the program keeps running
+
+` + attach.Usage + `
+Global flag (before the command):
+  --socket PATH    the daemon's socket (default: $PTYKEEPER_SOCKET,
+                   $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock, /tmp/ptykeeper-UID/ptykeeper.sock)
+
+'ptykeeper COMMAND --help' shows each command's flags.
+`
+
+func main() {
+	ptykeeper.RunExecHelper()
+	if len(os.Args) > 1 && os.Args[1] == demoArg {
+		os.Exit(testprog.Run("demo", os.Args[2:]))
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// demoArg makes the binary run the demo program instead.
+const demoArg = "__demo"
+
+func run(args []string, stdout, stderr io.Writer) int {
+	socket := attach.DefaultSocket()
+	for len(args) > 0 && strings.HasPrefix(args[0], "--socket") {
+		if v, ok := strings.CutPrefix(args[0], "--socket="); ok {
+			socket, args = v, args[1:]
+		} else if len(args) > 1 {
+			socket, args = args[1], args[2:]
+		} else {
+			fmt.Fprintln(stderr, "ptykeeper: --socket needs a path")
+			return 2
+		}
+	}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "--version":
+		fmt.Fprintln(stdout, version())
+		return 0
+	case "serve":
+		return serve(socket, args[1:], stderr)
+	case "attach":
+		return attach.AttachTerminal(socket, args[1:], os.Stdin, os.Stdout, stderr)
+	}
+	return attach.Command(socket, args, stdout, stderr)
+}
+
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "ptykeeper (unknown version)"
+	}
+	v := "ptykeeper " + bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " commit " + s.Value[:min(12, len(s.Value))]
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += " (modified)"
+			}
+		}
+	}
+	return v + " " + bi.GoVersion
+}
