@@ -11,8 +11,8 @@ package ptykeeper
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -256,7 +256,7 @@ const TerminalReset = "\x1b[0m\x1b[r\x1b[?1049l\x1b[?1l\x1b>\x1b[?25h\x1b[?1000l
 
 // Errors from session operations.
 var (
-	ErrRemoved  = errors.New("session removed")
+	ErrRemoved   = errors.New("session removed")
 	ErrDetached  = errors.New("detached")
 	ErrTakenOver = errors.New("detached: another client attached with -d")
 )

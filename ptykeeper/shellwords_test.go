@@ -10,7 +10,7 @@ import (
 func TestSplitCommand(t *testing.T) {
 	for in, want := range map[string][]string{
 		`earthquake`:                {"earthquake"},
-		`  irssi   -c  irc.libera `:  {"irssi", "-c", "irc.libera"},
+		`  irssi   -c  irc.libera `: {"irssi", "-c", "irc.libera"},
 		`sh -c 'echo "$HOME" | wc'`: {"sh", "-c", `echo "$HOME" | wc`},
 		`echo "a \"b\" \\ c\$"`:     {"echo", `a "b" \ c$`},
 		`a\ b c`:                    {"a b", "c"},
