@@ -4,6 +4,7 @@
 package attach
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,7 +123,7 @@ func AttachTerminal(socket string, args []string, stdin, stdout *os.File, stderr
 	defer signal.Stop(sigs)
 	go forwardSignals(sigs, c, int(stdout.Fd()), send)
 	go forwardInput(stdin, key, send)
-	return copyFrames(NewDecoder(c), stdout, stderr, restore)
+	return copyFrames(NewDecoder(bufio.NewReaderSize(c, 64<<10)), stdout, stderr, restore)
 }
 
 // forwardSignals sends window changes and ends the attach on TERM, HUP and

@@ -110,19 +110,19 @@ func (f *feeder) loop() {
 	defer f.ring.Unsubscribe(sub)
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
-	armed := false
 	var armedHead uint64
+	wake := sub.C // nil while waiting for a flood to pause: no wake-up per chunk
 	for {
 		select {
 		case <-f.quit:
 			quiet.Stop()
 			return
-		case <-sub.C:
+		case <-wake:
 			head := f.ring.Head()
 			if head-f.off <= eagerLag {
 				f.catchUp(head)
-			} else if !armed {
-				armed, armedHead = true, head
+			} else {
+				wake, armedHead = nil, head
 				quiet.Reset(quietWait)
 			}
 		case <-quiet.C:
@@ -132,8 +132,8 @@ func (f *feeder) loop() {
 				quiet.Reset(quietWait)
 				continue
 			}
-			armed = false
 			f.catchUp(head)
+			wake = sub.C
 		case r := <-f.reqs:
 			f.catchUp(f.ring.Head())
 			var b bytes.Buffer

@@ -29,6 +29,7 @@ type History struct {
 	maxLines int
 	blocks   []*histBlock // oldest first; the last one is open for appends
 	lines    int
+	spare    []byte // a dropped block's buffer, reused: no garbage in steady state
 }
 
 // NewHistory keeps at most maxLines lines.
@@ -45,7 +46,12 @@ func (h *History) Add(line []byte) {
 	}
 	n := len(h.blocks)
 	if n == 0 || h.blocks[n-1].raw == nil || len(h.blocks[n-1].raw)+len(line) >= historyBlockSize {
-		h.blocks = append(h.blocks, &histBlock{raw: make([]byte, 0, historyBlockSize)})
+		buf := h.spare
+		h.spare = nil
+		if buf == nil {
+			buf = make([]byte, 0, historyBlockSize)
+		}
+		h.blocks = append(h.blocks, &histBlock{raw: buf[:0]})
 		n++
 	}
 	b := h.blocks[n-1]
@@ -56,6 +62,9 @@ func (h *History) Add(line []byte) {
 	// Drop whole blocks while the rest still holds maxLines.
 	for len(h.blocks) > 1 && h.lines-h.blocks[0].lines >= h.maxLines {
 		h.lines -= h.blocks[0].lines
+		if b := h.blocks[0]; b.raw != nil && cap(b.raw) == historyBlockSize {
+			h.spare = b.raw
+		}
 		h.blocks[0] = nil
 		h.blocks = h.blocks[1:]
 	}

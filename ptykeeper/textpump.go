@@ -44,6 +44,10 @@ func (t *textPump) stop() {
 	t.wg.Wait()
 }
 
+// batchPause is how long the text pump rests after a large batch, so that
+// during a flood it wakes per batch instead of per PTY read.
+const batchPause = 5 * time.Millisecond
+
 func (t *textPump) loop() {
 	defer t.wg.Done()
 	sub := t.ring.Subscribe(t.off, true)
@@ -51,31 +55,48 @@ func (t *textPump) loop() {
 	buf := make([]byte, pumpBufSize)
 	compact := time.NewTimer(time.Hour)
 	compact.Stop()
+	pause := time.NewTimer(time.Hour)
+	pause.Stop()
+	wake := sub.C
 	for {
 		select {
 		case <-t.quit:
 			compact.Stop()
+			pause.Stop()
 			return
 		case <-compact.C:
 			t.hist.Compact()
 			t.ring.Shrink()
-		case <-sub.C:
-			for {
-				n, lost := t.ring.ReadAt(buf, t.off)
-				if lost {
-					tail := t.ring.Tail()
-					t.filter.Write([]byte(fmt.Sprintf("\r\n[ptykeeper: %d bytes of output not recorded]\r\n", tail-t.off)))
-					t.off = tail
-					continue
-				}
-				if n == 0 {
-					break
-				}
-				t.filter.Write(buf[:n])
-				t.off += uint64(n)
-				sub.Consumed(t.off)
-			}
-			compact.Reset(compactWait)
+			continue
+		case <-pause.C:
+			wake = sub.C
+		case <-wake:
 		}
+		if n := t.drain(sub, buf); n >= pumpBufSize {
+			wake = nil
+			pause.Reset(batchPause)
+		}
+		compact.Reset(compactWait)
+	}
+}
+
+// drain feeds everything new to the filter and returns how much that was.
+func (t *textPump) drain(sub *Sub, buf []byte) int {
+	total := 0
+	for {
+		n, lost := t.ring.ReadAt(buf, t.off)
+		if lost {
+			tail := t.ring.Tail()
+			t.filter.Write([]byte(fmt.Sprintf("\r\n[ptykeeper: %d bytes of output not recorded]\r\n", tail-t.off)))
+			t.off = tail
+			continue
+		}
+		if n == 0 {
+			return total
+		}
+		t.filter.Write(buf[:n])
+		t.off += uint64(n)
+		total += n
+		sub.Consumed(t.off)
 	}
 }

@@ -106,9 +106,9 @@ func (d *daemon) run(args ...string) (string, int) {
 
 // terminal runs a ptykeeper client in a real PTY, like a user's terminal.
 type terminal struct {
-	cmd  *exec.Cmd
-	pty  *os.File
-	tty  *os.File
+	cmd    *exec.Cmd
+	pty    *os.File
+	tty    *os.File
 	view   *testprog.Term
 	done   chan struct{} // output reader ended
 	exited chan struct{} // client exited; code is set

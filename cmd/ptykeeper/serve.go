@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,12 @@ func serve(socket string, args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(*logFormat, stderr)
+	if p := os.Getenv("PTYKEEPER_CPUPROFILE"); p != "" { // for benchmarks
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	sizePolicy, err := ptykeeper.ParseSizePolicy(*policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)

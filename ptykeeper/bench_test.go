@@ -1,0 +1,127 @@
+package ptykeeper
+
+import (
+	"bytes"
+	"testing"
+)
+
+// BenchmarkFanout measures the hot path: the pump's write into the ring and
+// one attached client's read of it, in steady state. It must not allocate.
+func BenchmarkFanout(b *testing.B) {
+	for _, clients := range []int{1, 10} {
+		b.Run(map[int]string{1: "1client", 10: "10clients"}[clients], func(b *testing.B) {
+			r := NewRing(64<<10, 8<<20)
+			chunk := make([]byte, 4096)
+			for i := range chunk {
+				chunk[i] = 'a' + byte(i%26)
+			}
+			type reader struct {
+				sub *Sub
+				off uint64
+				buf []byte
+			}
+			rs := make([]*reader, clients)
+			for i := range rs {
+				rs[i] = &reader{sub: r.Subscribe(0, true), buf: make([]byte, 32<<10)}
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(chunk)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r.Write(chunk)
+				for _, rd := range rs {
+					<-rd.sub.C
+					n, lost := r.ReadAt(rd.buf, rd.off)
+					if lost {
+						b.Fatal("lost")
+					}
+					rd.off += uint64(n)
+					rd.sub.Consumed(rd.off)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClientRead drives the real Client.Read path against a ring fed
+// in the same goroutine.
+func BenchmarkClientRead(b *testing.B) {
+	k := New(Options{})
+	s := newSession(Spec{Name: "b", Command: []string{"true"}}.Defaults(), k.opts)
+	defer func() { s.remove(); s.wg.Wait() }()
+	c, err := s.Attach(AttachOptions{Size: Size{80, 24}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 32<<10)
+	for len(c.pending) > 0 {
+		c.Read(buf)
+	}
+	chunk := make([]byte, 4096)
+	for i := range chunk {
+		chunk[i] = 'x'
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(chunk)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.ring.Write(chunk)
+		for got := 0; got < len(chunk); {
+			n, err := c.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+		}
+	}
+}
+
+// BenchmarkScreenModel is the cost of the emulator the feeder keeps off the
+// drain path: scrolling text.
+func BenchmarkScreenModel(b *testing.B) {
+	m := newVTScreen(Size{80, 24})
+	defer m.Close()
+	line := []byte("line 00000000 the quick brown fox jumps over the lazy dog 0123456789\r\n")
+	chunk := make([]byte, 0, 32<<10)
+	for len(chunk)+len(line) <= cap(chunk) {
+		chunk = append(chunk, line...)
+	}
+	b.SetBytes(int64(len(chunk)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		m.Write(chunk)
+	}
+}
+
+// BenchmarkTextFilter is the cost of turning output into history lines.
+func BenchmarkTextFilter(b *testing.B) {
+	line := []byte("line 00000000 the \x1b[1mquick\x1b[0m brown fox jumps over the lazy dog 0123456789\r\n")
+	chunk := make([]byte, 0, 32<<10)
+	for len(chunk)+len(line) <= cap(chunk) {
+		chunk = append(chunk, line...)
+	}
+	h := NewHistory(DefaultHistoryLines)
+	f := TextFilter{Line: h.Add}
+	b.SetBytes(int64(len(chunk)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f.Write(chunk)
+	}
+}
+
+func BenchmarkRepaint(b *testing.B) {
+	m := newVTScreen(Size{80, 24})
+	defer m.Close()
+	m.Write([]byte("\x1b[?1049h\x1b[H"))
+	for y := 0; y < 24; y++ {
+		m.Write([]byte("\x1b[1;32mgreen \x1b[0;38;5;200mindexed \x1b[48;2;1;2;3mtruecolor\x1b[0m 漢字 text text text text text\r\n"))
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var buf bytesBuffer
+		m.Repaint(&buf.Buffer)
+	}
+}
+
+type bytesBuffer struct{ bytes.Buffer }
