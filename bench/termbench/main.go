@@ -193,8 +193,8 @@ func waitFile(p string) {
 // client is a command attached in a PTY of its own, as in a terminal. A
 // goroutine reads the PTY (creack/pty's master ignores read deadlines).
 type client struct {
-	cmd  *exec.Cmd
-	pty  *os.File
+	cmd *exec.Cmd
+	pty *os.File
 	out chan []byte
 }
 
