@@ -165,7 +165,7 @@ func (c *Client) Write(p []byte) (int, error) {
 		return 0, c.kickErr
 	default:
 	}
-	if err := c.s.input(append([]byte(nil), p...)); err != nil {
+	if err := c.s.input(p); err != nil {
 		return 0, err
 	}
 	return len(p), nil

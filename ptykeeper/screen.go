@@ -55,7 +55,7 @@ type vtScreen struct {
 
 func newVTScreen(sz Size) *vtScreen {
 	s := &vtScreen{emu: vt.NewEmulator(sz.Cols, sz.Rows), sz: sz, modes: map[ansi.Mode]bool{}}
-	disableScrollback(s.emu)
+	tuneEmulator(s.emu)
 	s.emu.SetCallbacks(vt.Callbacks{
 		EnableMode:  func(m ansi.Mode) { s.modes[m] = true },
 		DisableMode: func(m ansi.Mode) { s.modes[m] = false },
@@ -100,21 +100,32 @@ func (s *vtScreen) resetTracked() {
 	s.cursorStyle = 0
 }
 
-// disableScrollback turns off x/vt's own scrollback on both screens: it costs
-// ~10 KiB per line and the alternate screen's cannot be bounded through the
-// public API (x/vt#947). We keep history ourselves (history.go). The screens
-// are reachable only through the unexported field; if x/vt renames it this
-// degrades to a bounded main-screen scrollback, and TestScreenNoScrollback
-// fails.
-func disableScrollback(e *vt.Emulator) {
-	f, ok := reflect.TypeOf(*e).FieldByName("scrs")
-	if ok && f.Type == reflect.TypeOf([2]vt.Screen{}) {
+// oscDataSize bounds the OSC/DCS payloads the model keeps (titles,
+// hyperlinks); x/vt allocates 4 MiB per emulator for them.
+const oscDataSize = 64 << 10
+
+// tuneEmulator fixes two memory costs x/vt has no public switch for:
+//   - its own scrollback on both screens: ~10 KiB per line, and the
+//     alternate screen's cannot be bounded at all (x/vt#947). We keep history
+//     ourselves (history.go);
+//   - the parser's 4 MiB string buffer, allocated per emulator.
+//
+// Both are reachable only through unexported fields. If x/vt renames them,
+// this degrades to a bounded main-screen scrollback and the big buffer, and
+// TestScreenModelMemory fails.
+func tuneEmulator(e *vt.Emulator) {
+	t := reflect.TypeOf(*e)
+	if f, ok := t.FieldByName("scrs"); ok && f.Type == reflect.TypeOf([2]vt.Screen{}) {
 		scrs := (*[2]vt.Screen)(unsafe.Add(unsafe.Pointer(e), f.Offset))
 		scrs[0].SetScrollback(nil)
 		scrs[1].SetScrollback(nil)
-		return
+	} else {
+		e.SetScrollbackSize(1)
 	}
-	e.SetScrollbackSize(1)
+	if f, ok := t.FieldByName("parser"); ok && f.Type == reflect.TypeOf((*ansi.Parser)(nil)) {
+		p := *(**ansi.Parser)(unsafe.Add(unsafe.Pointer(e), f.Offset))
+		p.SetDataSize(oscDataSize)
+	}
 }
 
 func (s *vtScreen) Write(p []byte) { s.emu.Write(p) }

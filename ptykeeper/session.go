@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,7 +47,11 @@ type Session struct {
 	log    *slog.Logger
 	policy SizePolicy
 
-	inputc chan []byte   // to the input goroutine, the only writer of the master
+	// inputMu serializes writes to the program's PTY: typing clients, send,
+	// and query answers take turns, each write whole. A program that does
+	// not read its input blocks the writer holding it, never the output.
+	inputMu   sync.Mutex
+	answering atomic.Bool // a query answer waits for inputMu
 	events chan event    // to the supervisor
 	quit   chan struct{} // closed when the session is removed
 	wg     sync.WaitGroup
@@ -107,7 +112,6 @@ func newSession(spec Spec, o Options) *Session {
 		hist:    NewHistory(max(o.HistoryLines, 0)),
 		log:     o.Logger.With("session", spec.Name),
 		policy:  o.SizePolicy,
-		inputc:  make(chan []byte, 64),
 		events:  make(chan event, 16),
 		quit:    make(chan struct{}),
 		spec:    spec,
@@ -122,8 +126,7 @@ func newSession(spec Spec, o Options) *Session {
 		sink = func(l []byte) { o.LineSink(spec.Name, l) }
 	}
 	s.text = newTextPump(s.ring, s.hist, sink)
-	s.wg.Add(2)
-	go s.inputLoop()
+	s.wg.Add(1)
 	go s.supervise()
 	return s
 }
@@ -144,44 +147,30 @@ func (s *Session) notifyLocked() {
 	s.changed = make(chan struct{})
 }
 
-// inputLoop is the only writer of the program's PTY. A program that does not
-// read its input blocks this goroutine (and, through the bounded channel,
-// the typing clients), never the output side.
-func (s *Session) inputLoop() {
-	defer s.wg.Done()
-	for {
-		select {
-		case <-s.quit:
-			return
-		case p := <-s.inputc:
-			s.mu.Lock()
-			r := s.run
-			s.mu.Unlock()
-			if r != nil {
-				r.proc.master.Write(p) // fails harmlessly once the run ended
-			}
-		}
-	}
-}
-
-// input queues bytes for the program, blocking while the queue is full.
+// input writes p to the program's terminal. It blocks while the program
+// does not read its input.
 func (s *Session) input(p []byte) error {
-	select {
-	case s.inputc <- p:
-		return nil
-	case <-s.quit:
+	s.inputMu.Lock()
+	defer s.inputMu.Unlock()
+	s.mu.Lock()
+	r, removed := s.run, s.removed
+	s.mu.Unlock()
+	if removed {
 		return ErrRemoved
 	}
+	if r != nil {
+		r.proc.master.Write(p) // fails harmlessly once the run ended
+	}
+	return nil
 }
 
 // Send types p into the program, as if a client had typed it.
-func (s *Session) Send(p []byte) error {
-	return s.input(append([]byte(nil), p...))
-}
+func (s *Session) Send(p []byte) error { return s.input(p) }
 
 // answerQuery passes the screen model's answer to a terminal query on to the
 // program, but only when no client is attached: then the client's terminal
-// answers, and the program must not get two answers.
+// answers, and the program must not get two answers. It never waits for a
+// program that does not read its input.
 func (s *Session) answerQuery(p []byte) {
 	s.mu.Lock()
 	attached := len(s.clients) > 0
@@ -189,9 +178,29 @@ func (s *Session) answerQuery(p []byte) {
 	if attached {
 		return
 	}
-	select {
-	case s.inputc <- p:
-	default: // the program does not read its input; an answer is not worth blocking for
+	if s.inputMu.TryLock() {
+		s.writeAnswerLocked(p)
+		return
+	}
+	// Someone is typing into a program that is slow to read: answer behind
+	// them, from one goroutine at most, without holding up the screen.
+	if s.answering.CompareAndSwap(false, true) {
+		go func() {
+			defer s.answering.Store(false)
+			s.inputMu.Lock()
+			s.writeAnswerLocked(p)
+		}()
+	}
+}
+
+// writeAnswerLocked writes p to the program and releases inputMu.
+func (s *Session) writeAnswerLocked(p []byte) {
+	defer s.inputMu.Unlock()
+	s.mu.Lock()
+	r := s.run
+	s.mu.Unlock()
+	if r != nil {
+		r.proc.master.Write(p)
 	}
 }
 

@@ -7,6 +7,7 @@ package ptykeeper
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -67,6 +68,7 @@ func (t *textPump) loop() {
 		case <-compact.C:
 			t.hist.Compact()
 			t.ring.Shrink()
+			releaseMemory()
 			continue
 		case <-pause.C:
 			wake = sub.C
@@ -99,4 +101,40 @@ func (t *textPump) drain(sub *Sub, buf []byte) int {
 		total += n
 		sub.Consumed(t.off)
 	}
+}
+
+// releaseMemory returns freed heap to the OS once output pauses, at most
+// every releaseEvery for the whole daemon (a call inside the window is
+// carried out at its end). A burst of output leaves garbage (the screen
+// model allocates per byte parsed) that the runtime would otherwise keep
+// resident for minutes; a long-lived daemon should shrink back when its
+// programs go quiet.
+func releaseMemory() {
+	release.mu.Lock()
+	defer release.mu.Unlock()
+	if release.pending {
+		return
+	}
+	wait := time.Until(release.last.Add(releaseEvery))
+	if wait <= 0 {
+		release.last = time.Now()
+		debug.FreeOSMemory()
+		return
+	}
+	release.pending = true
+	time.AfterFunc(wait, func() {
+		release.mu.Lock()
+		release.pending = false
+		release.last = time.Now()
+		release.mu.Unlock()
+		debug.FreeOSMemory()
+	})
+}
+
+const releaseEvery = 10 * time.Second
+
+var release struct {
+	mu      sync.Mutex
+	last    time.Time
+	pending bool
 }
