@@ -51,10 +51,10 @@ type Session struct {
 	// and query answers take turns, each write whole. A program that does
 	// not read its input blocks the writer holding it, never the output.
 	inputMu   sync.Mutex
-	answering atomic.Bool // a query answer waits for inputMu
-	events chan event    // to the supervisor
-	quit   chan struct{} // closed when the session is removed
-	wg     sync.WaitGroup
+	answering atomic.Bool   // a query answer waits for inputMu
+	events    chan event    // to the supervisor
+	quit      chan struct{} // closed when the session is removed
+	wg        sync.WaitGroup
 
 	mu        sync.Mutex // guards everything below
 	spec      Spec

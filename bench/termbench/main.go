@@ -328,7 +328,7 @@ func latency(t tool, self string) (p50, p99 float64) {
 	time.Sleep(200 * time.Millisecond)
 	c := startClient(t.attach("echo"))
 	defer c.close()
-	term.MakeRaw(int(c.pty.Fd())) // our side of the client's terminal: no echo of our own
+	term.MakeRaw(int(c.pty.Fd()))                  // our side of the client's terminal: no echo of our own
 	c.readUntil([]byte("echo-ready"), time.Second) // dtach does not redraw: may be gone by
 	time.Sleep(300 * time.Millisecond)
 	c.drainPending()
