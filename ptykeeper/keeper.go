@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -121,6 +122,57 @@ func (k *Keeper) Remove(name string) error {
 		err = nil
 	}
 	return err
+}
+
+// Changes is what Apply did.
+type Changes struct {
+	Added, Changed, Removed, Unchanged []string
+}
+
+// Apply makes the keeper's sessions match specs, as a config reload does:
+// sessions whose spec is unchanged are not touched (same pid, clients stay
+// attached), changed ones get the new spec and restart if they were up,
+// removed ones stop and go, new ones start if Autostart.
+func (k *Keeper) Apply(specs []Spec) (Changes, error) {
+	var ch Changes
+	want := map[string]Spec{}
+	for _, sp := range specs {
+		sp = sp.Defaults()
+		if err := sp.Validate(); err != nil {
+			return ch, err
+		}
+		want[sp.Name] = sp
+	}
+	var errs []error
+	for _, name := range k.Names() {
+		sp, keep := want[name]
+		s, err := k.Get(name)
+		if err != nil {
+			continue
+		}
+		switch {
+		case !keep:
+			ch.Removed = append(ch.Removed, name)
+			errs = append(errs, k.Remove(name))
+		case reflect.DeepEqual(s.Spec(), sp):
+			ch.Unchanged = append(ch.Unchanged, name)
+		default:
+			ch.Changed = append(ch.Changed, name)
+			errs = append(errs, s.setSpec(sp))
+		}
+		delete(want, name)
+	}
+	var added []string
+	for name := range want {
+		added = append(added, name)
+	}
+	sort.Strings(added)
+	for _, name := range added {
+		ch.Added = append(ch.Added, name)
+		_, err := k.Add(want[name])
+		errs = append(errs, err)
+	}
+	return ch, errors.Join(errs...)
 }
 
 // Shutdown stops every session in parallel and removes them. It returns

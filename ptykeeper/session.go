@@ -81,9 +81,15 @@ type Options struct {
 	RingMax      int // up to which it grows for a lagging client; default 8 MiB
 	HistoryLines int // lines of history; default 10,000; <0: none
 	Logger       *slog.Logger
-	// LineSink, if set, gets every history line of every session (the log
-	// writer). It must not block.
-	LineSink func(session string, line []byte)
+	// Sink, if set, opens the log of a session: every output line goes to
+	// its Line (which must not block), and it is closed with the session.
+	Sink func(session string) (LineSink, error)
+}
+
+// LineSink receives a session's output as text lines.
+type LineSink interface {
+	Line(line []byte)
+	Close()
 }
 
 func (o Options) withDefaults() Options {
@@ -121,9 +127,12 @@ func newSession(spec Spec, o Options) *Session {
 		changed: make(chan struct{}),
 	}
 	s.feeder = newFeeder(s.ring, newVTScreen(spec.Size), s.answerQuery)
-	var sink func([]byte)
-	if o.LineSink != nil {
-		sink = func(l []byte) { o.LineSink(spec.Name, l) }
+	var sink LineSink
+	if o.Sink != nil {
+		var err error
+		if sink, err = o.Sink(spec.Name); err != nil {
+			s.log.Error("no log file", "err", err)
+		}
 	}
 	s.text = newTextPump(s.ring, s.hist, sink)
 	s.wg.Add(1)

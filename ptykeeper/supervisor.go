@@ -164,10 +164,16 @@ func (sv *supervisor) handle(ev event) {
 	case evSpec:
 		s.mu.Lock()
 		s.spec = ev.spec
+		s.failures, s.restarts = 0, 0
 		s.mu.Unlock()
 		if st := sv.state(); st == Starting || st == Running || st == Backoff || st == Stopping {
 			sv.startAfter = true
 			sv.stop(ev.reply)
+			return
+		}
+		if ev.spec.Autostart && sv.state() != Stopped {
+			// EXITED or FATAL with a new spec: the fix may be in it.
+			reply(ev.reply, sv.spawn())
 			return
 		}
 		reply(ev.reply, nil)
@@ -187,7 +193,7 @@ func (sv *supervisor) stop(rep chan error) {
 	s.mu.Unlock()
 	if r == nil {
 		sv.timer.Stop()
-		if !sv.state().Down() {
+		if !sv.state().Down() && !sv.startAfter {
 			sv.setState(Stopped)
 		}
 		sv.stopped()
@@ -302,7 +308,11 @@ func (sv *supervisor) runDone(r *run) {
 
 	if state == Stopping {
 		sv.timer.Stop()
-		sv.setState(Stopped)
+		if !sv.startAfter {
+			// A restart goes from STOPPING straight to STARTING: attached
+			// clients must not see the session down in between.
+			sv.setState(Stopped)
+		}
 		sv.stopped()
 		return
 	}

@@ -18,14 +18,14 @@ const compactWait = 2 * time.Second
 type textPump struct {
 	ring   *Ring
 	hist   *History
-	sink   func([]byte)
+	sink   LineSink // nil: none
 	filter TextFilter
 	quit   chan struct{}
 	wg     sync.WaitGroup
 	off    uint64
 }
 
-func newTextPump(ring *Ring, hist *History, sink func([]byte)) *textPump {
+func newTextPump(ring *Ring, hist *History, sink LineSink) *textPump {
 	t := &textPump{ring: ring, hist: hist, sink: sink, quit: make(chan struct{}), off: ring.Head()}
 	t.filter.Line = t.line
 	t.wg.Add(1)
@@ -36,13 +36,16 @@ func newTextPump(ring *Ring, hist *History, sink func([]byte)) *textPump {
 func (t *textPump) line(l []byte) {
 	t.hist.Add(l)
 	if t.sink != nil {
-		t.sink(l)
+		t.sink.Line(l)
 	}
 }
 
 func (t *textPump) stop() {
 	close(t.quit)
 	t.wg.Wait()
+	if t.sink != nil {
+		t.sink.Close()
+	}
 }
 
 // batchPause is how long the text pump rests after a large batch, so that

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ptykeeper/ptykeeper/attach"
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
@@ -48,8 +50,9 @@ func main() {
 const demoArg = "__demo"
 
 func run(args []string, stdout, stderr io.Writer) int {
-	socket := attach.DefaultSocket()
+	socket, explicit := attach.DefaultSocket(), os.Getenv(attach.EnvSocket) != ""
 	for len(args) > 0 && strings.HasPrefix(args[0], "--socket") {
+		explicit = true
 		if v, ok := strings.CutPrefix(args[0], "--socket="); ok {
 			socket, args = v, args[1:]
 		} else if len(args) > 1 {
@@ -71,7 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, version())
 		return 0
 	case "serve":
-		return serve(socket, args[1:], stderr)
+		return serve(socket, explicit, args[1:], stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
 	case "attach":
 		return attach.AttachTerminal(socket, args[1:], os.Stdin, os.Stdout, stderr)
 	}
@@ -95,4 +100,29 @@ func version() string {
 		}
 	}
 	return v + " " + bi.GoVersion
+}
+
+// check validates a config file without starting anything.
+func check(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("c", config.DefaultPath(), "config file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *path == "" {
+		fmt.Fprintf(stderr, "ptykeeper check: no config file (looked for %s); use -c FILE\n", strings.Join(config.SearchPath(), ", "))
+		return 2
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper check: %v\n", err)
+		return 1
+	}
+	var names []string
+	for _, s := range cfg.Sessions {
+		names = append(names, s.Name)
+	}
+	fmt.Fprintf(stdout, "%s: ok, %d sessions: %s\n", *path, len(names), strings.Join(names, ", "))
+	return 0
 }

@@ -205,7 +205,7 @@ func TestQuickStartDemo(t *testing.T) {
 		Pid   int
 	}
 	json.Unmarshal([]byte(out), &st)
-	if len(st) != 1 || st[0].State != "RUNNING" {
+	if len(st) != 1 || (st[0].State != "RUNNING" && st[0].State != "STARTING") {
 		t.Fatalf("after detach: %s", out)
 	}
 	if code := d.stop(); code != 0 {

@@ -9,13 +9,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/ptykeeper/ptykeeper/attach"
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/logfile"
 )
 
 type sessionFlags []string
@@ -23,48 +28,153 @@ type sessionFlags []string
 func (s *sessionFlags) String() string     { return strings.Join(*s, " ") }
 func (s *sessionFlags) Set(v string) error { *s = append(*s, v); return nil }
 
-const noSessionsHelp = `ptykeeper serve: nothing to keep: no --session, no --demo.
+const sampleConfig = `# ~/.config/ptykeeper/ptykeeper.toml
+log_dir = "~/.local/state/ptykeeper/logs"
 
-Try the demo:       ptykeeper serve --demo
-Or name a program:  ptykeeper serve --session 'irc=irssi -c irc.libera.chat'
+[session.irc]
+command = "irssi -c irc.libera.chat"
+env = { HOME = "/home/me", LANG = "en_US.UTF-8" }
+size = "120x40"
 `
 
 // shutdownWait bounds the graceful stop of all sessions.
 const shutdownWait = 60 * time.Second
 
-func serve(socket string, args []string, stderr io.Writer) int {
+// serveOptions are serve's flags.
+type serveOptions struct {
+	socket         string
+	socketExplicit bool
+	configPath     string
+	sessions       sessionFlags
+	demo           bool
+	policy         string
+	logFormat      string
+	pidfile        string
+	detach         bool
+	logFile        string
+}
+
+func parseServe(args []string, stderr io.Writer) (*serveOptions, error) {
+	o := &serveOptions{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var sessions sessionFlags
-	fs.Var(&sessions, "session", "NAME=COMMAND: keep COMMAND (split like a shell would) as session NAME; repeatable")
-	demo := fs.Bool("demo", false, "add a demo session named 'demo'")
-	policy := fs.String("size-policy", "latest", "PTY size with several clients: latest, smallest, largest")
-	logFormat := fs.String("log-format", "text", "daemon log format on stderr: text or json")
+	fs.StringVar(&o.configPath, "c", "", "config file (default: "+strings.Join(config.SearchPath(), ", then ")+")")
+	fs.Var(&o.sessions, "session", "NAME=COMMAND: keep COMMAND (split like a shell would) as session NAME; repeatable")
+	fs.BoolVar(&o.demo, "demo", false, "add a demo session named 'demo'")
+	fs.StringVar(&o.policy, "size-policy", "", "PTY size with several clients: latest, smallest, largest (default: config, else latest)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "daemon log format on stderr: text or json")
+	fs.StringVar(&o.pidfile, "pidfile", "", "write the daemon's pid here")
+	fs.BoolVar(&o.detach, "detach", false, "run in the background (new session, cwd /, stdin /dev/null); returns once ready")
+	fs.StringVar(&o.logFile, "log-file", "", "with --detach: the daemon's own log (default: STATE_DIR/ptykeeper.log)")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return o, nil
+}
+
+// loadConfig finds and reads the config. With no -c, --session or --demo,
+// a config file must exist.
+func (o *serveOptions) loadConfig() (*config.Config, error) {
+	path := o.configPath
+	if path == "" {
+		path = config.DefaultPath()
+	}
+	if path == "" {
+		if len(o.sessions) == 0 && !o.demo {
+			return nil, fmt.Errorf("nothing to keep: no config file (looked for %s), no --session, no --demo.\n\nTry the demo:       ptykeeper serve --demo\nOr name a program:  ptykeeper serve --session 'irc=irssi -c irc.libera.chat'\nOr write a config, for example:\n\n%s", strings.Join(config.SearchPath(), ", "), sampleConfig)
+		}
+		return &config.Config{StateDir: config.DefaultStateDir(), LogKeep: 10, LogMaxSize: 10 << 20}, nil
+	}
+	return config.Load(path)
+}
+
+// specs are the config's sessions plus --session and --demo.
+func (o *serveOptions) specs(cfg *config.Config) ([]ptykeeper.Spec, error) {
+	extra, err := sessionSpecs(o.sessions, o.demo)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]ptykeeper.Spec(nil), cfg.Sessions...), extra...), nil
+}
+
+// daemonState is what reload needs.
+type daemonState struct {
+	opts *serveOptions
+	k    *ptykeeper.Keeper
+	log  *slog.Logger
+	mu   sync.Mutex // one reload at a time
+}
+
+// Reload re-reads the config and applies the difference. An invalid config
+// changes nothing.
+func (d *daemonState) Reload() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sd.SdNotify(false, sd.SdNotifyReloading)
+	defer sd.SdNotify(false, sd.SdNotifyReady)
+	cfg, err := d.opts.loadConfig()
+	if err == nil {
+		var specs []ptykeeper.Spec
+		if specs, err = d.opts.specs(cfg); err == nil {
+			var ch ptykeeper.Changes
+			ch, err = d.k.Apply(specs)
+			d.log.Info("reloaded", "added", ch.Added, "changed", ch.Changed, "removed", ch.Removed, "unchanged", ch.Unchanged)
+		}
+	}
+	if err != nil {
+		d.log.Error("reload failed, keeping the running config", "err", err)
+		return fmt.Errorf("reload failed, nothing changed: %w", err)
+	}
+	return nil
+}
+
+func serve(socket string, socketExplicit bool, args []string, stderr io.Writer) int {
+	o, err := parseServe(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
 		return 2
 	}
-	log := newLogger(*logFormat, stderr)
+	o.socket, o.socketExplicit = socket, socketExplicit
+	cfg, err := o.loadConfig()
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
+		return 2
+	}
+	specs, err := o.specs(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
+		return 2
+	}
+	if !o.socketExplicit && cfg.Socket != "" {
+		o.socket = cfg.Socket
+	}
+	if o.detach {
+		return detach(o, cfg, stderr)
+	}
+	return runDaemon(o, cfg, specs, stderr)
+}
+
+func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stderr io.Writer) int {
+	log := newLogger(o.logFormat, stderr)
 	if p := os.Getenv("PTYKEEPER_CPUPROFILE"); p != "" { // for benchmarks
 		if f, err := os.Create(p); err == nil {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
 	}
-	sizePolicy, err := ptykeeper.ParseSizePolicy(*policy)
-	if err != nil {
-		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
-		return 2
+	policy := cfg.SizePolicy
+	if o.policy != "" {
+		var err error
+		if policy, err = ptykeeper.ParseSizePolicy(o.policy); err != nil {
+			return fail(stderr, 2, err)
+		}
 	}
-	specs, err := sessionSpecs(sessions, *demo)
-	if err != nil {
-		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
-		return 2
-	}
-	if len(specs) == 0 {
-		fmt.Fprint(stderr, noSessionsHelp)
-		return 2
-	}
-
 	// Signals we handle must not keep a disposition the shell gave us (nohup
 	// ignores HUP): Notify resets them to default in programs we start.
 	sigs := make(chan os.Signal, 8)
@@ -72,13 +182,24 @@ func serve(socket string, args []string, stderr io.Writer) int {
 	if err := ptykeeper.EnableSubreaper(); err != nil {
 		log.Warn("orphans will not be reaped", "err", err)
 	}
-	l, err := attach.Listen(socket)
-	if err != nil {
-		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
-		return 1
+	if err := claimPidfile(o.pidfile); err != nil {
+		return fail(stderr, 1, err)
 	}
-	k := ptykeeper.New(ptykeeper.Options{SizePolicy: sizePolicy, Logger: log})
-	srv := &attach.Server{Keeper: k, Log: log}
+	defer removePidfile(o.pidfile)
+	l, err := attach.Listen(o.socket)
+	if err != nil {
+		return fail(stderr, 1, err)
+	}
+	writePidfile(o.pidfile)
+	kopts := ptykeeper.Options{SizePolicy: policy, Logger: log}
+	if cfg.LogDir != "" {
+		kopts.Sink = func(name string) (ptykeeper.LineSink, error) {
+			return logfile.Open(filepath.Join(cfg.LogDir, name), cfg.LogMaxSize, cfg.LogKeep)
+		}
+	}
+	k := ptykeeper.New(kopts)
+	d := &daemonState{opts: o, k: k, log: log}
+	srv := &attach.Server{Keeper: k, Daemon: d, Log: log}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l.UnixListener) }()
 
@@ -87,10 +208,14 @@ func serve(socket string, args []string, stderr io.Writer) int {
 			log.Error("session not started", "session", spec.Name, "err", err)
 		}
 	}
-	log.Info("serving", "socket", socket, "sessions", strings.Join(k.Names(), ","), "pid", os.Getpid())
-	if len(k.Names()) > 0 {
-		log.Info("attach with: ptykeeper attach " + k.Names()[0])
+	log.Info("serving", "socket", o.socket, "sessions", strings.Join(k.Names(), ","), "config", cfg.Path, "pid", os.Getpid())
+	if names := k.Names(); len(names) > 0 {
+		log.Info("attach with: ptykeeper attach " + names[0])
 	}
+	sd.SdNotify(false, sd.SdNotifyReady)
+	notifyParentReady()
+	stopWatchdog := watchdog()
+	defer stopWatchdog()
 
 	code := 0
 loop:
@@ -101,10 +226,13 @@ loop:
 			case syscall.SIGTERM, syscall.SIGINT:
 				log.Info("shutting down", "signal", sig.String())
 				break loop
+			case syscall.SIGHUP:
+				d.Reload()
+			case syscall.SIGUSR2:
+				log.Info("reopening log files")
+				logfile.ReopenAll()
 			case syscall.SIGPIPE:
 				// A closed stdout (journald gone) must not kill the daemon.
-			default:
-				log.Info("signal ignored", "signal", sig.String())
 			}
 		case err := <-served:
 			log.Error("socket server stopped", "err", err)
@@ -112,6 +240,7 @@ loop:
 			break loop
 		}
 	}
+	sd.SdNotify(false, sd.SdNotifyStopping)
 	l.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 	defer cancel()
@@ -120,7 +249,35 @@ loop:
 		code = 1
 	}
 	srv.Close()
+	log.Info("stopped")
 	return code
+}
+
+func fail(stderr io.Writer, code int, err error) int {
+	fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
+	notifyParentFailed(err)
+	return code
+}
+
+// watchdog pings systemd's watchdog at half its interval, if one is set.
+func watchdog() (stop func()) {
+	interval, err := sd.SdWatchdogEnabled(false)
+	if err != nil || interval <= 0 {
+		return func() {}
+	}
+	t := time.NewTicker(interval / 2)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				sd.SdNotify(false, sd.SdNotifyWatchdog)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -138,7 +295,7 @@ func sessionSpecs(flags []string, demo bool) ([]ptykeeper.Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("find own binary for the demo: %w", err)
 		}
-		specs = append(specs, ptykeeper.Spec{Name: "demo", Command: []string{self, demoArg}, Autostart: true, Restart: ptykeeper.RestartAlways})
+		specs = append(specs, ptykeeper.Spec{Name: "demo", Command: []string{self, demoArg}, Autostart: true, Restart: ptykeeper.RestartAlways, StartSecs: time.Second, StartRetries: 3})
 	}
 	for _, f := range flags {
 		name, cmdline, ok := strings.Cut(f, "=")

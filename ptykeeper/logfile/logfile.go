@@ -1,0 +1,216 @@
+// Package logfile writes a session's output lines to DIR/current, one
+// timestamp per line, rotating by size into current.1 ... current.N
+// (multilog's s and n). Writing never blocks the caller: lines go into a
+// bounded buffer that one goroutine per file writes out; when the disk
+// stalls or fills and the buffer is full, lines are dropped, counted, and a
+// marker line says how many were lost.
+package logfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxPending bounds the lines waiting for the disk.
+const maxPending = 1 << 20
+
+// Writer is one session's log.
+type Writer struct {
+	dir     string
+	maxSize int64
+	keep    int
+
+	mu      sync.Mutex // guards pending, spare, dropped, closed
+	pending []byte
+	spare   []byte
+	dropped int
+	closed  bool
+
+	wake   chan struct{}
+	reopen chan struct{}
+	done   chan struct{}
+
+	f    *os.File // owned by the writing goroutine
+	size int64
+}
+
+var (
+	allMu sync.Mutex
+	all   = map[*Writer]struct{}{}
+)
+
+// Open creates dir if needed and appends to dir/current (never truncates:
+// logs survive program and daemon restarts).
+func Open(dir string, maxSize int64, keep int) (*Writer, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("log dir: %w", err)
+	}
+	w := &Writer{dir: dir, maxSize: maxSize, keep: keep, wake: make(chan struct{}, 1), reopen: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := w.open(); err != nil {
+		return nil, err
+	}
+	allMu.Lock()
+	all[w] = struct{}{}
+	allMu.Unlock()
+	go w.loop()
+	return w, nil
+}
+
+func (w *Writer) open() error {
+	f, err := os.OpenFile(filepath.Join(w.dir, "current"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	st, _ := f.Stat()
+	w.f, w.size = f, st.Size()
+	return nil
+}
+
+// Line queues one line (without newline). It never blocks on the disk.
+func (w *Writer) Line(line []byte) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	if len(w.pending)+len(line)+32 > maxPending {
+		w.dropped++
+		w.mu.Unlock()
+		return
+	}
+	w.pending = time.Now().UTC().AppendFormat(w.pending, "2006-01-02T15:04:05.000Z ")
+	w.pending = append(w.pending, line...)
+	w.pending = append(w.pending, '\n')
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Reopen makes the writer reopen dir/current (after an external logrotate).
+func (w *Writer) Reopen() {
+	select {
+	case w.reopen <- struct{}{}:
+	default:
+	}
+}
+
+// ReopenAll reopens every open writer (SIGUSR2).
+func ReopenAll() {
+	allMu.Lock()
+	defer allMu.Unlock()
+	for w := range all {
+		w.Reopen()
+	}
+}
+
+// Close writes what is pending and closes the file.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.wake)
+	<-w.done
+	allMu.Lock()
+	delete(all, w)
+	allMu.Unlock()
+}
+
+func (w *Writer) loop() {
+	defer close(w.done)
+	for {
+		select {
+		case _, ok := <-w.wake:
+			w.maybeReopen() // a reopen asked for before these lines applies to them
+			w.flush()
+			if !ok {
+				w.f.Close()
+				return
+			}
+		case <-w.reopen:
+			w.doReopen()
+		}
+	}
+}
+
+func (w *Writer) maybeReopen() {
+	select {
+	case <-w.reopen:
+		w.doReopen()
+	default:
+	}
+}
+
+func (w *Writer) doReopen() {
+	w.f.Close()
+	if err := w.open(); err != nil {
+		w.countDropped(1)
+	}
+}
+
+func (w *Writer) countDropped(n int) {
+	w.mu.Lock()
+	w.dropped += n
+	w.mu.Unlock()
+}
+
+// flush writes the pending lines, after a marker if lines were lost.
+func (w *Writer) flush() {
+	w.mu.Lock()
+	buf := w.pending
+	w.pending = w.spare[:0]
+	dropped := w.dropped
+	w.dropped = 0
+	w.mu.Unlock()
+	if dropped > 0 {
+		marker := time.Now().UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z ")
+		marker = append(marker, "[ptykeeper: "+strconv.Itoa(dropped)+" lines lost: the log could not be written fast enough]\n"...)
+		buf = append(marker, buf...)
+	}
+	if len(buf) > 0 {
+		n, err := w.f.Write(buf)
+		w.size += int64(n)
+		if err != nil {
+			w.countDropped(lineCount(buf[n:]))
+		}
+		if w.size >= w.maxSize {
+			w.rotate()
+		}
+	}
+	w.mu.Lock()
+	w.spare = buf[:0]
+	w.mu.Unlock()
+}
+
+func lineCount(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}
+
+// rotate shifts current.(keep-1) → current.keep ... current → current.1.
+func (w *Writer) rotate() {
+	w.f.Close()
+	base := filepath.Join(w.dir, "current")
+	os.Remove(base + "." + strconv.Itoa(w.keep))
+	for i := w.keep - 1; i >= 1; i-- {
+		os.Rename(base+"."+strconv.Itoa(i), base+"."+strconv.Itoa(i+1))
+	}
+	os.Rename(base, base+".1")
+	if err := w.open(); err != nil {
+		w.countDropped(1)
+	}
+}
