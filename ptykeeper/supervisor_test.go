@@ -135,7 +135,10 @@ func TestStopKillsIgnoringProgramAndGrandchild(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out string
-	if !testprog.WaitFor(wait, func() bool { out = string(s.History(10)); return strings.Contains(out, "ignoring TERM") && strings.Contains(out, "grandchild") }) {
+	if !testprog.WaitFor(wait, func() bool {
+		out = string(s.History(10))
+		return strings.Contains(out, "ignoring TERM") && strings.Contains(out, "grandchild")
+	}) {
 		t.Fatalf("program output: %q", out)
 	}
 	var gpid int

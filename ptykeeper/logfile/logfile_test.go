@@ -63,7 +63,10 @@ func TestAppendsAcrossReopen(t *testing.T) {
 	w.Close()
 	w, _ = Open(dir, 1<<20, 2)
 	w.Line([]byte("two"))
-	waitFor(t, func() bool { b, _ := os.ReadFile(filepath.Join(dir, "current")); return strings.Contains(string(b), "two") })
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "current"))
+		return strings.Contains(string(b), "two")
+	})
 	os.Rename(filepath.Join(dir, "current"), filepath.Join(dir, "rotated-by-logrotate"))
 	ReopenAll()
 	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "current")); return err == nil })
