@@ -148,7 +148,7 @@ func forwardInput(stdin *os.File, key int, send func(byte, []byte) error) {
 	for {
 		n, err := stdin.Read(buf)
 		if n > 0 {
-			p, detach := splitDetach(buf[:n], key)
+			p, detach := SplitDetach(buf[:n], key)
 			if len(p) > 0 && send(TypeData, p) != nil {
 				return
 			}

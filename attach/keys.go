@@ -4,6 +4,7 @@
 package attach
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -47,16 +48,14 @@ func KeyName(k int) string {
 	return string(rune(k))
 }
 
-// splitDetach looks for the detach key in p: it returns the bytes before it
-// and whether it was there.
-func splitDetach(p []byte, key int) ([]byte, bool) {
+// SplitDetach looks for the detach key (-1: none) in p: it returns the
+// bytes before it and whether it was there.
+func SplitDetach(p []byte, key int) ([]byte, bool) {
 	if key < 0 {
 		return p, false
 	}
-	for i, b := range p {
-		if int(b) == key {
-			return p[:i], true
-		}
+	if i := bytes.IndexByte(p, byte(key)); i >= 0 {
+		return p[:i], true
 	}
 	return p, false
 }

@@ -42,7 +42,7 @@ type daemon struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	socket string
-	log    *bytes.Buffer
+	log    *lockedBuffer
 	env    []string
 }
 
@@ -53,11 +53,14 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	d := &daemon{t: t, socket: filepath.Join(dir, "s.sock"), log: &bytes.Buffer{}}
+	d := &daemon{t: t, socket: filepath.Join(dir, "s.sock"), log: &lockedBuffer{b: &bytes.Buffer{}}}
 	d.env = append(os.Environ(), "PTYKEEPER_SOCKET="+d.socket)
+	if joined := " " + strings.Join(args, " "); !strings.Contains(joined, "--ssh-listen") && !strings.Contains(joined, " -c ") {
+		args = append(args, "--ssh-listen", "off") // tests run in parallel: no fixed port
+	}
 	d.cmd = exec.Command(binary, append([]string{"serve"}, args...)...)
 	d.cmd.Env = d.env
-	d.cmd.Stderr = &lockedBuffer{b: d.log}
+	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +80,12 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // stop sends SIGTERM and returns the daemon's exit code.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,8 @@ import (
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/logfile"
+	"github.com/ptykeeper/ptykeeper/sshd"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 type sessionFlags []string
@@ -52,6 +55,8 @@ type serveOptions struct {
 	pidfile        string
 	detach         bool
 	logFile        string
+	sshListen      string
+	authKeys       string
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveOptions, error) {
@@ -66,6 +71,8 @@ func parseServe(args []string, stderr io.Writer) (*serveOptions, error) {
 	fs.StringVar(&o.pidfile, "pidfile", "", "write the daemon's pid here")
 	fs.BoolVar(&o.detach, "detach", false, "run in the background (new session, cwd /, stdin /dev/null); returns once ready")
 	fs.StringVar(&o.logFile, "log-file", "", "with --detach: the daemon's own log (default: STATE_DIR/ptykeeper.log)")
+	fs.StringVar(&o.sshListen, "ssh-listen", "", "SSH address, or off (default: config [ssh] listen, else :2222)")
+	fs.StringVar(&o.authKeys, "authorized-keys", "", "keys allowed over SSH (default: config [ssh] authorized_keys, else ~/.ssh/authorized_keys)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -202,6 +209,12 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 	srv := &attach.Server{Keeper: k, Daemon: d, Log: log}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l.UnixListener) }()
+	sshSrv, err := startSSH(o, cfg, k, d, log, served)
+	if err != nil {
+		l.Close()
+		srv.Close()
+		return fail(stderr, 1, err)
+	}
 
 	for _, spec := range specs {
 		if _, err := k.Add(spec); err != nil {
@@ -242,6 +255,11 @@ loop:
 	}
 	sd.SdNotify(false, sd.SdNotifyStopping)
 	l.Close()
+	if sshSrv != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sshSrv.Shutdown(sctx)
+		scancel()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 	defer cancel()
 	if err := k.Shutdown(ctx); err != nil {
@@ -309,4 +327,67 @@ func sessionSpecs(flags []string, demo bool) ([]ptykeeper.Spec, error) {
 		specs = append(specs, ptykeeper.Spec{Name: name, Command: argv, Autostart: true, InheritEnv: true})
 	}
 	return specs, nil
+}
+
+// startSSH starts the SSH server unless it is off. With no usable key it
+// does not listen (a server nobody can use): an error when SSH was asked for
+// explicitly, a warning for the default.
+func startSSH(o *serveOptions, cfg *config.Config, k *ptykeeper.Keeper, d attach.Daemon, log *slog.Logger, served chan<- error) (*sshd.Server, error) {
+	listen, explicit := o.sshListen, o.sshListen != ""
+	if listen == "" {
+		listen, explicit = cfg.SSH.Listen, cfg.SSH.Listen != ""
+	}
+	if listen == "" {
+		listen = ":2222"
+	}
+	if listen == "off" {
+		return nil, nil
+	}
+	keysPath := o.authKeys
+	if keysPath == "" {
+		keysPath = cfg.SSH.AuthorizedKeys
+	}
+	if keysPath == "" {
+		home, _ := os.UserHomeDir()
+		keysPath = filepath.Join(home, ".ssh", "authorized_keys")
+	}
+	keys := &sshd.KeyStore{Path: keysPath, Log: log}
+	n, err := keys.Load()
+	if err != nil {
+		err = fmt.Errorf("SSH not started: %w (add your public key there, or --ssh-listen off)", err)
+		if explicit {
+			return nil, err
+		}
+		log.Warn(err.Error())
+		return nil, nil
+	}
+	hostKeyPath := cfg.SSH.HostKey
+	if hostKeyPath == "" {
+		hostKeyPath = filepath.Join(cfg.StateDir, "ssh_host_ed25519_key")
+	}
+	host, created, err := sshd.LoadOrCreateHostKey(hostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	detachKey, err := attach.ParseDetachKey(cfg.DetachKey)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		err = fmt.Errorf("SSH: %w", err)
+		if explicit {
+			return nil, err
+		}
+		log.Warn(err.Error())
+		return nil, nil
+	}
+	srv := &sshd.Server{Keeper: k, Daemon: d, Keys: keys, HostKey: host, Log: log, DetachKey: detachKey}
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			served <- err
+		}
+	}()
+	log.Info("ssh listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(host.PublicKey()), "host_key_file", hostKeyPath, "new_host_key", created, "authorized_keys", keysPath, "keys", n)
+	return srv, nil
 }

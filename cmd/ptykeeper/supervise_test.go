@@ -106,7 +106,7 @@ func TestDetachAndPidfile(t *testing.T) {
 	defer os.RemoveAll(dir)
 	sock, pidfile, logf := filepath.Join(dir, "s.sock"), filepath.Join(dir, "pk.pid"), filepath.Join(dir, "pk.log")
 	env := append(os.Environ(), "PTYKEEPER_SOCKET="+sock)
-	cmd := exec.Command(binary, "serve", "--demo", "--detach", "--pidfile", pidfile, "--log-file", logf)
+	cmd := exec.Command(binary, "serve", "--demo", "--ssh-listen", "off", "--detach", "--pidfile", pidfile, "--log-file", logf)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "daemon running") {
@@ -124,7 +124,7 @@ func TestDetachAndPidfile(t *testing.T) {
 		t.Fatalf("ls: %v %q", err, out)
 	}
 	// A second daemon on the same socket refuses, and says so.
-	cmd = exec.Command(binary, "serve", "--demo", "--detach", "--pidfile", pidfile, "--log-file", logf)
+	cmd = exec.Command(binary, "serve", "--demo", "--ssh-listen", "off", "--detach", "--pidfile", pidfile, "--log-file", logf)
 	cmd.Env = env
 	out, err = cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "already running") {

@@ -1,0 +1,280 @@
+// session.go is our handler for SSH session channels. It serves the
+// channel's requests itself: pty-req (the viewer's terminal and size),
+// window-change (coalesced, latest wins, never blocking the request loop),
+// exec and shell (a ptykeeper command), and refuses everything else (env,
+// subsystems such as sftp, X11, agent forwarding). It never opens a PTY:
+// the program's PTY belongs to the keeper. Output is written byte for byte
+// (gliderlabs' own handler would turn \n into \r\n and break curses
+// programs).
+
+package sshd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/gliderlabs/ssh"
+	"github.com/ptykeeper/ptykeeper/attach"
+	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+type ptyRequest struct {
+	Term             string
+	Cols, Rows, W, H uint32
+	Modes            string
+}
+
+type windowChange struct {
+	Cols, Rows, W, H uint32
+}
+
+type execRequest struct {
+	Command string
+}
+
+type exitStatus struct {
+	Status uint32
+}
+
+// sessionState is one session channel.
+type sessionState struct {
+	ch    gossh.Channel
+	grant *Grant
+	addr  string
+
+	mu      sync.Mutex // guards pty, size, started
+	pty     bool
+	size    ptykeeper.Size
+	started bool
+	resized chan struct{} // one slot: a size change is pending
+}
+
+func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+	s.wg.Add(1)
+	defer s.wg.Done()
+	defer func() {
+		// A bug in one session must not take the daemon down.
+		if r := recover(); r != nil {
+			s.Log.Error("ssh session panic", "panic", r, "stack", string(debug.Stack()))
+			conn.Close()
+		}
+	}()
+	g, _ := ctx.Value(grantKey{}).(*Grant)
+	if g == nil {
+		nc.Reject(gossh.Prohibited, "not authenticated")
+		return
+	}
+	ch, reqs, err := nc.Accept()
+	if err != nil {
+		return
+	}
+	defer ch.Close()
+	ss := &sessionState{ch: ch, grant: g, addr: conn.RemoteAddr().String(), resized: make(chan struct{}, 1)}
+	cctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // the channel is gone: end what runs in it (logs -f)
+	var run sync.WaitGroup
+	defer run.Wait()
+	for req := range reqs {
+		switch req.Type {
+		case "pty-req":
+			var p ptyRequest
+			if g.NoPTY || gossh.Unmarshal(req.Payload, &p) != nil {
+				req.Reply(false, nil)
+				continue
+			}
+			ss.mu.Lock()
+			ss.pty, ss.size = true, ptykeeper.Size{Cols: int(p.Cols), Rows: int(p.Rows)}
+			ss.mu.Unlock()
+			req.Reply(true, nil)
+		case "window-change":
+			var w windowChange
+			if gossh.Unmarshal(req.Payload, &w) == nil {
+				ss.mu.Lock()
+				ss.size = ptykeeper.Size{Cols: int(w.Cols), Rows: int(w.Rows)}
+				ss.mu.Unlock()
+				select {
+				case ss.resized <- struct{}{}:
+				default: // a change is already pending; it will read the latest size
+				}
+			}
+			req.Reply(false, nil) // window-change wants no reply
+		case "exec", "shell":
+			var e execRequest
+			if req.Type == "exec" && gossh.Unmarshal(req.Payload, &e) != nil {
+				req.Reply(false, nil)
+				continue
+			}
+			ss.mu.Lock()
+			already := ss.started
+			ss.started = true
+			ss.mu.Unlock()
+			if already {
+				req.Reply(false, nil)
+				continue
+			}
+			req.Reply(true, nil)
+			run.Add(1)
+			go func() {
+				defer run.Done()
+				defer func() {
+					if r := recover(); r != nil {
+						s.Log.Error("ssh command panic", "panic", r, "stack", string(debug.Stack()))
+						ch.Close()
+					}
+				}()
+				code := s.runCommand(cctx, ss, conn.User(), e.Command)
+				ch.SendRequest("exit-status", false, gossh.Marshal(exitStatus{uint32(code)}))
+				ch.CloseWrite()
+				ch.Close()
+			}()
+		default:
+			// env (client environment never reaches programs), subsystem
+			// (sftp), x11-req, auth-agent-req@openssh.com, signal, ...
+			req.Reply(false, nil)
+		}
+	}
+}
+
+// runCommand runs what the client asked for, or the key's forced command,
+// and returns the remote exit status.
+func (s *Server) runCommand(ctx context.Context, ss *sessionState, user, requested string) int {
+	command := requested
+	if ss.grant.Command != "" {
+		if requested != "" && requested != ss.grant.Command {
+			s.Log.Info("ssh forced command replaces the requested one", "addr", ss.addr, "requested", requested, "forced", ss.grant.Command)
+		}
+		command = ss.grant.Command
+	}
+	ss.mu.Lock()
+	pty := ss.pty
+	ss.mu.Unlock()
+	var stdout, stderr io.Writer = ss.ch, ss.ch.Stderr()
+	if pty {
+		// The client's terminal is raw: a bare \n would not return the
+		// carriage. (Attached output is passed through untouched.)
+		stdout, stderr = crlfWriter{ss.ch}, crlfWriter{ss.ch.Stderr()}
+	}
+	argv, err := ptykeeper.SplitCommand(command)
+	if strings.TrimSpace(command) == "" {
+		argv, err = nil, nil
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper: %v\n", err)
+		return 2
+	}
+	if len(argv) == 0 {
+		if !pty {
+			fmt.Fprint(stdout, attach.Usage)
+			return 0
+		}
+		// ssh -t host: attach the only session, else list them.
+		names := s.Keeper.Names()
+		if len(names) != 1 {
+			attach.Run(ctx, &attach.Env{Keeper: s.Keeper, Stdout: stdout, Stderr: stderr}, []string{"ls"})
+			fmt.Fprintf(stdout, "\nattach with: ssh -t HOST attach NAME\n")
+			return 0
+		}
+		argv = []string{"attach", names[0]}
+	}
+	if argv[0] == "attach" {
+		return s.attach(ss, argv[1:], stdout, stderr)
+	}
+	return attach.Run(ctx, &attach.Env{Keeper: s.Keeper, Daemon: s.Daemon, Stdout: stdout, Stderr: stderr}, argv)
+}
+
+func (s *Server) attach(ss *sessionState, args []string, stdout, stderr io.Writer) int {
+	var usage bytes.Buffer
+	a, err := attach.ParseAttachArgs(args, &usage)
+	if err != nil {
+		stderr.Write(usage.Bytes())
+		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
+		return 2
+	}
+	ss.mu.Lock()
+	pty, size := ss.pty, ss.size
+	ss.mu.Unlock()
+	if !pty {
+		fmt.Fprintf(stderr, "ptykeeper attach: no terminal: run ssh with -t (ssh -t -p PORT HOST attach %s)\n", a.Name)
+		return 1
+	}
+	sess, err := s.Keeper.Get(a.Name)
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
+		return 2
+	}
+	key := s.DetachKey
+	if a.DetachKey != attach.DefaultDetachKey {
+		key, _ = attach.ParseDetachKey(a.DetachKey)
+	}
+	cl, err := sess.Attach(ptykeeper.AttachOptions{ReadOnly: a.ReadOnly, DetachOthers: a.Detach, Scrollback: a.Scrollback, Size: size})
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
+		return 1
+	}
+	s.Log.Info("attach", "session", a.Name, "via", "ssh", "addr", ss.addr, "read_only", a.ReadOnly)
+	go s.forwardInput(ss, cl, key) // ends when the channel closes
+	buf := make([]byte, 32<<10)
+	code, msg := attach.Stream(cl, a.Name, buf, 0, func(p []byte) error {
+		_, err := ss.ch.Write(p)
+		return err
+	})
+	cl.Close()
+	s.Log.Info("detach", "session", a.Name, "via", "ssh", "addr", ss.addr, "reason", strings.TrimSpace(msg))
+	io.WriteString(stderr, msg)
+	return code
+}
+
+// forwardInput copies keystrokes to the program until the detach key, EOF
+// (the client went away, or ~.) or the end of the attach; it also applies
+// window changes.
+func (s *Server) forwardInput(ss *sessionState, cl *ptykeeper.Client, key int) {
+	go func() {
+		for {
+			select {
+			case <-ss.resized:
+				ss.mu.Lock()
+				size := ss.size
+				ss.mu.Unlock()
+				cl.Resize(size)
+			case <-cl.Done():
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 4096)
+	for {
+		n, err := ss.ch.Read(buf)
+		if n > 0 {
+			p, detach := attach.SplitDetach(buf[:n], key)
+			if len(p) > 0 {
+				if _, werr := cl.Write(p); werr != nil {
+					return
+				}
+			}
+			if detach {
+				cl.Close()
+				return
+			}
+		}
+		if err != nil {
+			cl.Close()
+			return
+		}
+	}
+}
+
+// crlfWriter turns \n into \r\n for a client whose terminal is raw.
+type crlfWriter struct{ w io.Writer }
+
+func (c crlfWriter) Write(p []byte) (int, error) {
+	if _, err := c.w.Write(bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
