@@ -67,7 +67,10 @@ func Run(ctx context.Context, e *Env, argv []string) int {
 	fmt.Fprintf(e.Stderr, "ptykeeper %s: %v\n", argv[0], err)
 	var ue *usageError
 	var nf *ptykeeper.NotFoundError
-	if errors.As(err, &ue) || errors.As(err, &nf) || errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if errors.As(err, &ue) || errors.As(err, &nf) {
 		return 2
 	}
 	return 1
@@ -130,10 +133,17 @@ func parse(fs *flag.FlagSet, args []string, minArgs int, usage string) error {
 func cmdLs(e *Env, args []string) error {
 	fs := flags(e, "ls")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args, 0, "[--json]"); err != nil {
+	quiet := fs.Bool("q", false, "names only")
+	if err := parse(fs, args, 0, "[--json] [-q]"); err != nil {
 		return err
 	}
 	list := e.Keeper.List()
+	if *quiet {
+		for _, s := range list {
+			fmt.Fprintln(e.Stdout, s.Name)
+		}
+		return nil
+	}
 	if *asJSON {
 		return json.NewEncoder(e.Stdout).Encode(list)
 	}

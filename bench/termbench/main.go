@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +30,7 @@ var (
 	pk      = flag.String("ptykeeper", "ptykeeper", "ptykeeper binary")
 	floodMB = flag.Int("mb", 64, "MiB of output for the throughput test")
 	keys    = flag.Int("keys", 500, "keystrokes for the latency test")
-	only    = flag.String("only", "", "run only: throughput, latency, repaint, memory, idle")
+	only    = flag.String("only", "", "run only: throughput, latency, repaint, memory, idle, ssh (ssh runs only when asked)")
 	rounds  = flag.Int("rounds", 5, "throughput runs per tool (median reported)")
 )
 
@@ -74,6 +75,9 @@ func main() {
 			fmt.Printf("echo latency %-9s median p50 %5.0fµs  p99 %5.0fµs   runs p50 %s  p99 %s (µs, %d keys each)\n", t.name,
 				median(p50s[t.name]), median(p99s[t.name]), fmtRuns(p50s[t.name]), fmtRuns(p99s[t.name]), *keys)
 		}
+	}
+	if *only == "ssh" {
+		sshBench(dir, self)
 	}
 	if want("repaint") {
 		fmt.Printf("repaint visible after attach start: %s\n", repaint(dir, self))
@@ -463,4 +467,111 @@ func idle(dir, self string) {
 	time.Sleep(10 * time.Second)
 	b = ctxSwitches(d.Process.Pid)
 	fmt.Printf("idle: %d wake-ups in 10 s, one client attached\n", b-a)
+}
+
+// sshTools compares ptykeeper's SSH attach with OpenSSH's sshd running the
+// program under its own PTY: what a user has without ptykeeper.
+func sshTools(dir string) []tool {
+	check(os.MkdirAll("/run/sshd", 0o755))
+	key := filepath.Join(dir, "id")
+	run := func(name string, args ...string) {
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			check(fmt.Errorf("%s: %v %s", name, err, out))
+		}
+	}
+	if _, err := os.Stat(key); err != nil {
+		run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
+		run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "hostkey"))
+		pub, _ := os.ReadFile(key + ".pub")
+		check(os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600))
+	}
+	sshArgs := func(port string, cmd ...string) []string {
+		return append([]string{"-tt", "-p", port, "-i", key, "-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
+			"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "127.0.0.1"}, cmd...)
+	}
+	// OpenSSH's sshd.
+	var sshd *exec.Cmd
+	programs := map[string][]string{}
+	const sshdPort = "22922"
+	conf := filepath.Join(dir, "sshd_config")
+	check(os.WriteFile(conf, []byte(fmt.Sprintf("Port %s\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPidFile %s\nUsePAM no\nStrictModes no\nPermitRootLogin yes\n",
+		sshdPort, filepath.Join(dir, "hostkey"), filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"))), 0o600))
+	openssh := tool{
+		name: "sshd",
+		start: func(name string, argv ...string) {
+			programs[name] = argv
+			if sshd == nil {
+				sshd = exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", conf)
+				check(sshd.Start())
+				waitPort(sshdPort)
+			}
+		},
+		attach: func(name string) *exec.Cmd { return exec.Command("ssh", sshArgs(sshdPort, programs[name]...)...) },
+		stop: func() {
+			if sshd != nil {
+				sshd.Process.Kill()
+				sshd.Wait()
+				sshd = nil
+			}
+		},
+	}
+	// ptykeeper's SSH server.
+	var daemon *exec.Cmd
+	const pkPort = "22923"
+	sock := filepath.Join(dir, "pkssh.sock")
+	pkConf := filepath.Join(dir, "pk.toml")
+	check(os.WriteFile(pkConf, []byte(fmt.Sprintf("state_dir = %q\n[ssh]\nlisten = \"127.0.0.1:%s\"\nauthorized_keys = %q\n", filepath.Join(dir, "pkstate"), pkPort, filepath.Join(dir, "authorized_keys"))), 0o600))
+	env := append(os.Environ(), "PTYKEEPER_SOCKET="+sock)
+	ptk := tool{
+		name: "ptykeeper",
+		start: func(name string, argv ...string) {
+			if daemon == nil {
+				daemon = exec.Command(*pk, "serve", "-c", pkConf, "--session", name+"="+strings.Join(argv, " "))
+				daemon.Env = env
+				check(daemon.Start())
+				waitPort(pkPort)
+				return
+			}
+			c := exec.Command(*pk, append([]string{"new", name, "--"}, argv...)...)
+			c.Env = env
+			check(c.Run())
+		},
+		attach: func(name string) *exec.Cmd { return exec.Command("ssh", sshArgs(pkPort, "attach", name)...) },
+		stop: func() {
+			if daemon != nil {
+				daemon.Process.Signal(syscall.SIGTERM)
+				daemon.Wait()
+				daemon = nil
+			}
+		},
+	}
+	return []tool{ptk, openssh}
+}
+
+func waitPort(port string) {
+	for i := 0; i < 500; i++ {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	check(fmt.Errorf("port %s never opened", port))
+}
+
+func sshBench(dir, self string) {
+	res := map[string][]float64{}
+	p50s, p99s := map[string][]float64{}, map[string][]float64{}
+	for round := 0; round < *rounds; round++ {
+		for _, t := range sshTools(dir) {
+			res[t.name] = append(res[t.name], throughput(t, self, 1))
+			p50, p99 := latency(t, self)
+			p50s[t.name] = append(p50s[t.name], p50)
+			p99s[t.name] = append(p99s[t.name], p99)
+		}
+	}
+	for _, t := range sshTools(dir) {
+		fmt.Printf("over ssh: %-9s throughput median %6.1f MB/s (runs %s)  echo p50 %5.0fµs p99 %5.0fµs (median of runs; p99 runs %s)\n",
+			t.name, median(res[t.name]), fmtRuns(res[t.name]), median(p50s[t.name]), median(p99s[t.name]), fmtRuns(p99s[t.name]))
+	}
 }

@@ -66,10 +66,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if h := attach.CommandHelp(args[0]); h != "" && attach.WantsHelp(args[1:]) {
+		fmt.Fprint(stdout, h)
+		return 0
+	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 && attach.CommandHelp(args[1]) != "" {
+			fmt.Fprint(stdout, attach.CommandHelp(args[1]))
+			return 0
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "ssh-config":
+		return sshConfig(args[1:], stdout, stderr)
+	case "completion":
+		return completion(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version())
 		return 0

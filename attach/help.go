@@ -1,0 +1,98 @@
+// help.go holds each command's help, with examples. It is answered by the
+// client itself, so --help works without a daemon.
+
+package attach
+
+var commandHelp = map[string]string{
+	"serve": `ptykeeper serve [-c FILE] [--demo] [--session NAME=COMMAND]... [flags]
+
+Run the daemon in the foreground (systemd, upstart, daemontools and
+supervisord all expect that; --detach forks into the background instead).
+
+Flags:
+  -c FILE                config file (default: ~/.config/ptykeeper/ptykeeper.toml,
+                         then /etc/ptykeeper/ptykeeper.toml)
+  --demo                 add a session named demo
+  --session NAME=CMD     keep CMD (split like a shell would) as NAME; repeatable
+  --ssh-listen ADDR      SSH address, or off (default: config, else :2222)
+  --authorized-keys FILE keys allowed over SSH (default: ~/.ssh/authorized_keys)
+  --size-policy P        latest, smallest or largest
+  --log-format F         text or json (the daemon's own log, on stderr)
+  --pidfile FILE         write the daemon's pid
+  --detach               run in the background; returns once the daemon is ready
+  --log-file FILE        with --detach: where the daemon's log goes
+
+Signals: TERM/INT stop every session and exit; HUP reloads the config;
+USR2 reopens session log files (after logrotate).
+
+Examples:
+  ptykeeper serve --demo
+  ptykeeper serve --session 'irc=irssi -c irc.libera.chat'
+  ptykeeper serve -c /etc/ptykeeper/ptykeeper.toml
+`,
+	"attach": `ptykeeper attach [-r] [-d] [--scrollback N] [--detach-key ^X] NAME
+
+Attach your terminal to session NAME: its current screen is repainted, then
+everything is live. Detach with Ctrl-\ (the program goes on).
+
+  -r               read-only: see it, type nothing, your size is ignored
+  -d               detach every other client first
+  --scrollback N   write the last N lines of history first (into your
+                   terminal's own scrollback)
+  --detach-key K   ^X style, a single character, or none
+
+Exit status: 0 after a detach, the program's status if it exited.
+
+Examples:
+  ptykeeper attach demo
+  ptykeeper attach -r --scrollback 500 irc
+  ssh -t -p 2222 myserver attach irc
+`,
+	"ls":       "ptykeeper ls [--json] [-q]\n\nList sessions: name, state, pid, uptime, clients, size, command.\n  -q  names only\n",
+	"status":   "ptykeeper status [--json] [NAME...|all]\n\nOne line per session, e.g.\n  irc          RUNNING   pid 4211, uptime 3:02:11, 2 clients\n",
+	"new":      "ptykeeper new NAME [--size COLSxROWS] [--restart never|on-failure|always] [--env K=V]... -- COMMAND [ARG...]\n\nAdd a session to the running daemon (not to the config file).\n\nExample:\n  ptykeeper new htop -- htop\n",
+	"start":    "ptykeeper start [--wait] [--timeout 30s] NAME...|all\n\nStart stopped, exited or FATAL sessions. --wait: until RUNNING.\n",
+	"stop":     "ptykeeper stop NAME...|all\n\nStop: the stop signal to the process group, SIGKILL after stopwait.\nReturns when the program was reaped. The session stays, STOPPED.\n",
+	"restart":  "ptykeeper restart [--wait] [--timeout 30s] NAME...|all\n\nStop, then start. Attached clients stay attached and see the new run.\n",
+	"kill":     "ptykeeper kill NAME\n\nStop the program and remove the session.\n",
+	"snapshot": "ptykeeper snapshot [--ansi] NAME\n\nPrint the current screen as text (like tmux capture-pane -p).\n  --ansi  keep colours and attributes\n",
+	"send":     "ptykeeper send [-l] NAME KEY...\n\nType into a session. Arguments are text, or key names: Enter Tab Escape\nSpace BSpace Up Down Left Right Home End PageUp PageDown Delete Insert\nF1-F4, C-x (Ctrl), M-x (Alt). -l: every argument is literal text.\n\nExample:\n  ptykeeper send irc '/join #go' Enter\n",
+	"logs":     "ptykeeper logs [-n 50] [-f] NAME\n\nPrint the last N lines of output, escape sequences removed. -f: follow.\nFiles with timestamps are in LOG_DIR/NAME/current when log_dir is set.\n",
+	"reload":   "ptykeeper reload\n\nRe-read the config file: unchanged sessions are untouched, changed ones\nrestart, removed ones stop, new ones start. An invalid file changes nothing\nand the error is printed. (Same as SIGHUP to the daemon.)\n",
+	"check":    "ptykeeper check [-c FILE]\n\nValidate a config file without starting anything.\n",
+	"ssh-config": `ptykeeper ssh-config NAME --host HOST [--port 2222] [--user USER] [--identity FILE]
+
+Print a ~/.ssh/config block so that 'ssh NAME' attaches to session NAME.
+
+Example:
+  ptykeeper ssh-config earthquake --host myserver.example.com >> ~/.ssh/config
+  ssh earthquake
+`,
+	"completion": "ptykeeper completion bash|zsh\n\nPrint a shell completion script (commands, flags' names, session names).\n  bash: source <(ptykeeper completion bash)\n  zsh:  source <(ptykeeper completion zsh)\n",
+	"version":    "ptykeeper version\n\nPrint the module version and commit the binary was built from.\n",
+}
+
+// CommandHelp returns the help of a command, or "" for none.
+func CommandHelp(cmd string) string { return commandHelp[cmd] }
+
+// WantsHelp reports whether args ask for help.
+func WantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
+}
+
+// Commands lists the command names, for completion.
+func Commands() []string {
+	var out []string
+	for c := range commandHelp {
+		out = append(out, c)
+	}
+	return append(out, "help")
+}
