@@ -60,6 +60,7 @@ func main() {
 			for _, t := range tools(dir) {
 				fmt.Printf("throughput %-9s %2d client(s): median %6.1f MB/s  runs %s\n", t.name, clients, median(res[t.name]), fmtRuns(res[t.name]))
 			}
+			fmt.Printf("throughput %2d client(s): ptykeeper/dtach median of per-round ratios %.2f, ptykeeper/tmux %.2f\n", clients, pairedRatio(res["ptykeeper"], res["dtach"]), pairedRatio(res["ptykeeper"], res["tmux"]))
 		}
 	}
 	if want("latency") {
@@ -75,6 +76,7 @@ func main() {
 			fmt.Printf("echo latency %-9s median p50 %5.0fµs  p99 %5.0fµs   runs p50 %s  p99 %s (µs, %d keys each)\n", t.name,
 				median(p50s[t.name]), median(p99s[t.name]), fmtRuns(p50s[t.name]), fmtRuns(p99s[t.name]), *keys)
 		}
+		fmt.Printf("echo latency: per-round ratios: ptykeeper/dtach p50 %.2f, ptykeeper/tmux p99 %.2f\n", pairedRatio(p50s["ptykeeper"], p50s["dtach"]), pairedRatio(p99s["ptykeeper"], p99s["tmux"]))
 	}
 	if *only == "ssh" {
 		sshBench(dir, self)
@@ -271,6 +273,18 @@ func (c *client) drain() {
 	}()
 }
 
+// pairedRatio is the median of a[i]/b[i]: runs of the same round are close
+// in time, so the machine's slow and fast phases cancel out.
+func pairedRatio(a, b []float64) float64 {
+	var r []float64
+	for i := range min(len(a), len(b)) {
+		if a[i] > 0 && b[i] > 0 {
+			r = append(r, a[i]/b[i])
+		}
+	}
+	return median(r)
+}
+
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
@@ -303,6 +317,7 @@ func throughput(t tool, self string, clients int) float64 {
 		o.drain()
 	}
 	time.Sleep(300 * time.Millisecond)
+	cpuBefore := cpuByCommand()
 	start := time.Now()
 	main.pty.Write([]byte("g"))
 	if err := main.readUntil([]byte("FLOOD-END"), 60*time.Second); err != nil {
@@ -311,7 +326,15 @@ func throughput(t tool, self string, clients int) float64 {
 	}
 	d := time.Since(start)
 	if os.Getenv("TB_CPU") != "" {
-		fmt.Fprintf(os.Stderr, "%s client cpu %v\n", t.name, cpuTime(main.cmd.Process.Pid))
+		after := cpuByCommand()
+		var parts []string
+		for name, v := range after {
+			if d := v - cpuBefore[name]; d > 0 {
+				parts = append(parts, fmt.Sprintf("%s %v", name, d))
+			}
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(os.Stderr, "%s: %.1f MB/s, cpu during the run: %s\n", t.name, float64(*floodMB<<20)/d.Seconds()/1e6, strings.Join(parts, ", "))
 	}
 	return float64(*floodMB<<20) / d.Seconds() / 1e6
 }
@@ -574,4 +597,27 @@ func sshBench(dir, self string) {
 		fmt.Printf("over ssh: %-9s throughput median %6.1f MB/s (runs %s)  echo p50 %5.0fµs p99 %5.0fµs (median of runs; p99 runs %s)\n",
 			t.name, median(res[t.name]), fmtRuns(res[t.name]), median(p50s[t.name]), median(p99s[t.name]), fmtRuns(p99s[t.name]))
 	}
+	fmt.Printf("over ssh: ptykeeper/sshd median of per-round ratios: throughput %.2f, echo p50 %.2f, p99 %.2f\n",
+		pairedRatio(res["ptykeeper"], res["sshd"]), pairedRatio(p50s["ptykeeper"], p50s["sshd"]), pairedRatio(p99s["ptykeeper"], p99s["sshd"]))
+}
+
+// cpuByCommand sums user+system time per command name over all processes.
+func cpuByCommand() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		i, j := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+		if i < 0 || j < i {
+			continue
+		}
+		f := strings.Fields(string(b[j+2:]))
+		u, _ := strconv.Atoi(f[11])
+		s, _ := strconv.Atoi(f[12])
+		out[string(b[i+1:j])] += time.Duration(u+s) * 10 * time.Millisecond
+	}
+	return out
 }
