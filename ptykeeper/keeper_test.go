@@ -541,3 +541,26 @@ func countFds(t *testing.T) int {
 	}
 	return len(ents)
 }
+
+// --scrollback N: the last N lines of history come first, as plain lines,
+// before the repaint.
+func TestAttachWithScrollback(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s, err := k.Add(Spec{Name: "lines", Command: []string{"sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do echo history-$i; done; exec sleep 600"}, Autostart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(string(s.History(1)), "history-10") }) {
+		t.Fatal("no history")
+	}
+	c, err := s.Attach(AttachOptions{Size: Size{80, 24}, Scrollback: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 64<<10)
+	n, _ := c.Read(buf)
+	if got := string(buf[:n]); !strings.HasPrefix(got, "history-8\r\nhistory-9\r\nhistory-10\r\n\x1b[?1049l") {
+		t.Fatalf("attach output starts %q", got[:min(len(got), 80)])
+	}
+}

@@ -320,7 +320,7 @@ func throughput(t tool, self string, clients int) float64 {
 	cpuBefore := cpuByCommand()
 	start := time.Now()
 	main.pty.Write([]byte("g"))
-	if err := main.readUntil([]byte("FLOOD-END"), 60*time.Second); err != nil {
+	if err := main.readUntil([]byte("FLOOD-END"), 30*time.Second); err != nil {
 		fmt.Fprintf(os.Stderr, "throughput %s: %v\n", t.name, err)
 		return 0
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
@@ -137,4 +139,100 @@ func TestDetachAndPidfile(t *testing.T) {
 	if !testprog.WaitFor(wait, func() bool { return syscall.Kill(pid, 0) != nil }) {
 		t.Fatal("daemon did not exit")
 	}
+}
+
+// Type=notify: READY=1 once serving, STOPPING=1 on SIGTERM, through a real
+// notify socket.
+func TestSystemdNotify(t *testing.T) {
+	dir, _ := os.MkdirTemp("", "pk")
+	defer os.RemoveAll(dir)
+	nsock := filepath.Join(dir, "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: nsock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, _, err := conn.ReadFromUnix(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	t.Setenv("NOTIFY_SOCKET", nsock)
+	d := startDaemon(t, "--session", "env=sh -c 'env; exec sleep 600'")
+	expect := func(want string) {
+		t.Helper()
+		for {
+			select {
+			case m := <-msgs:
+				if strings.Contains(m, want) {
+					return
+				}
+			case <-time.After(wait):
+				t.Fatalf("no %s from the daemon", want)
+			}
+		}
+	}
+	expect("READY=1")
+	out, _ := d.run("logs", "env")
+	if strings.Contains(out, "NOTIFY_SOCKET") {
+		t.Fatal("NOTIFY_SOCKET reached the program")
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	expect("STOPPING=1")
+}
+
+// The daemon is a subreaper: an orphaned grandchild that exits is reaped,
+// not left a zombie.
+func TestOrphansReaped(t *testing.T) {
+	d := startDaemon(t, "--session", "orph=sh -c '(sleep 0.3 &); exec sleep 600'")
+	pid := d.cmd.Process.Pid
+	sawOrphan := testprog.WaitFor(wait, func() bool { return len(childrenOf(pid, "sleep")) >= 2 })
+	if !sawOrphan {
+		t.Fatal("the orphan was never adopted by the daemon")
+	}
+	if !testprog.WaitFor(wait, func() bool { return len(childrenOf(pid, "")) == 1 && len(zombiesOf(pid)) == 0 }) {
+		t.Fatalf("children %v, zombies %v", childrenOf(pid, ""), zombiesOf(pid))
+	}
+}
+
+func procStat(p string) (comm, state string, ppid int, ok bool) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", "", 0, false
+	}
+	i, j := strings.IndexByte(string(b), '('), strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[j+2:]))
+	ppid, _ = strconv.Atoi(f[1])
+	return string(b[i+1 : j]), f[0], ppid, true
+}
+
+func childrenOf(pid int, comm string) []string {
+	var out []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		c, _, ppid, ok := procStat(p)
+		if ok && ppid == pid && (comm == "" || c == comm) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func zombiesOf(pid int) []string {
+	var out []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		c, st, ppid, ok := procStat(p)
+		if ok && ppid == pid && st == "Z" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
