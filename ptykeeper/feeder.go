@@ -33,6 +33,9 @@ const (
 	// it lost track: many screens' worth, a fraction of a second of work.
 	feederWindow = 256 << 10
 	quietWait    = 10 * time.Millisecond
+	// settleWait delays parsing of small outputs, so that bursts coalesce
+	// and the model runs after, not during, an echo's trip to the client.
+	settleWait = time.Millisecond
 )
 
 type resizeMark struct {
@@ -118,16 +121,20 @@ func (f *feeder) loop() {
 			quiet.Stop()
 			return
 		case <-wake:
+			// Interactive output (an echoed key) is parsed a moment later,
+			// not while the client's copy of it is on its way: the model
+			// must not compete with the round trip a user feels.
 			head := f.ring.Head()
+			wake, armedHead = nil, head
 			if head-f.off <= eagerLag {
-				f.catchUp(head)
+				armedHead = ^uint64(0) // catch up when the timer fires, flood or not
+				quiet.Reset(settleWait)
 			} else {
-				wake, armedHead = nil, head
 				quiet.Reset(quietWait)
 			}
 		case <-quiet.C:
 			head := f.ring.Head()
-			if head != armedHead { // still flooding
+			if armedHead != ^uint64(0) && head != armedHead && head-f.off > eagerLag { // still flooding
 				armedHead = head
 				quiet.Reset(quietWait)
 				continue

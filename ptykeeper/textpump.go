@@ -76,10 +76,16 @@ func (t *textPump) loop() {
 		case <-pause.C:
 			wake = sub.C
 		case <-wake:
+			// Like the screen feeder, let the output settle a moment: a
+			// burst becomes one batch, and an echo reaches the client first.
+			wake = nil
+			pause.Reset(settleWait)
+			continue
 		}
 		if n := t.drain(sub, buf); n >= pumpBufSize {
-			wake = nil
 			pause.Reset(batchPause)
+		} else {
+			wake = sub.C
 		}
 		compact.Reset(compactWait)
 	}
