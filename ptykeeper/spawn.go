@@ -5,7 +5,6 @@
 package ptykeeper
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -276,4 +275,3 @@ func statusFromWait(ws unix.WaitStatus) ExitStatus {
 	return ExitStatus{Code: ws.ExitStatus()}
 }
 
-var errNoChild = errors.New("no such child")
