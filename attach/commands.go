@@ -190,7 +190,7 @@ func StatusLine(s ptykeeper.Status) string {
 		if s.LastExit != nil && s.Error == "" {
 			what = s.LastExit.String()
 		}
-		detail = fmt.Sprintf("%s, %s in a row, next start in %s", what, times(s.Failures), time.Until(s.NextStart).Round(time.Second))
+		detail = fmt.Sprintf("%s %s, next start in %s", what, times(max(s.Failures, 1)), time.Until(s.NextStart).Round(time.Second))
 	case s.Error != "":
 		detail = s.Error
 	case s.LastExit != nil:
@@ -200,11 +200,9 @@ func StatusLine(s ptykeeper.Status) string {
 }
 
 func times(n int) string {
-	switch n {
-	case 0, 1:
-		return "once"
-	case 2:
-		return "twice"
+	words := []string{"", "once", "twice", "three times", "four times", "five times", "six times", "seven times", "eight times", "nine times", "ten times"}
+	if n < len(words) {
+		return words[n]
 	}
 	return fmt.Sprintf("%d times", n)
 }

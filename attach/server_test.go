@@ -315,3 +315,15 @@ func TestKeys(t *testing.T) {
 		t.Errorf("literal: %q", got)
 	}
 }
+
+func TestStatusLine(t *testing.T) {
+	st := ptykeeper.Status{Name: "earthquake", State: ptykeeper.Backoff, Failures: 4,
+		LastExit: &ptykeeper.ExitStatus{Code: 1}, NextStart: time.Now().Add(8*time.Second + 400*time.Millisecond)}
+	if got := StatusLine(st); got != "earthquake   BACKOFF   exited 1 four times, next start in 8s" {
+		t.Fatalf("%q", got)
+	}
+	st = ptykeeper.Status{Name: "earthquake", State: ptykeeper.Running, Pid: 4211, Clients: 2, Started: time.Now().Add(-(3*time.Hour + 2*time.Minute + 11*time.Second))}
+	if got := StatusLine(st); got != "earthquake   RUNNING   pid 4211, uptime 3:02:11, 2 clients" {
+		t.Fatalf("%q", got)
+	}
+}
