@@ -27,11 +27,13 @@ import (
 )
 
 var (
-	pk      = flag.String("ptykeeper", "ptykeeper", "ptykeeper binary")
-	floodMB = flag.Int("mb", 64, "MiB of output for the throughput test")
-	keys    = flag.Int("keys", 500, "keystrokes for the latency test")
-	only    = flag.String("only", "", "run only: throughput, latency, repaint, memory, idle, ssh (ssh runs only when asked)")
-	rounds  = flag.Int("rounds", 5, "throughput runs per tool (median reported)")
+	pk          = flag.String("ptykeeper", "ptykeeper", "ptykeeper binary")
+	floodMB     = flag.Int("mb", 64, "MiB of output for the throughput test")
+	keys        = flag.Int("keys", 500, "keystrokes for the latency test")
+	only        = flag.String("only", "", "run only: throughput, latency, repaint, memory, idle, ssh (ssh runs only when asked)")
+	rounds      = flag.Int("rounds", 5, "throughput runs per tool (median reported)")
+	clientsFlag = flag.String("clients", "1,10", "client counts for the throughput test")
+	toolsFlag   = flag.String("tools", "ptykeeper,dtach,tmux", "tools to compare")
 )
 
 func main() {
@@ -50,7 +52,8 @@ func main() {
 	self, _ := os.Executable()
 	want := func(s string) bool { return *only == "" || *only == s }
 	if want("throughput") {
-		for _, clients := range []int{1, 10} {
+		for _, cs := range strings.Split(*clientsFlag, ",") {
+			clients, _ := strconv.Atoi(cs)
 			res := map[string][]float64{}
 			for round := 0; round < *rounds; round++ {
 				for _, t := range tools(dir) { // interleaved: machine noise hits all alike
@@ -192,7 +195,13 @@ func tools(dir string) []tool {
 		},
 		stop: func() { exec.Command("tmux", "-S", tsock, "kill-server").Run() },
 	}
-	return []tool{ptk, dt, tm}
+	var out []tool
+	for _, t := range []tool{ptk, dt, tm} {
+		if strings.Contains(","+*toolsFlag+",", ","+t.name+",") {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func waitFile(p string) {
@@ -223,11 +232,11 @@ func startClient(c *exec.Cmd) *client {
 	cl := &client{cmd: c, pty: p, out: make(chan []byte, 1024)}
 	go func() {
 		defer close(cl.out)
+		buf := make([]byte, 64<<10)
 		for {
-			buf := make([]byte, 64<<10)
 			n, err := p.Read(buf)
 			if n > 0 {
-				cl.out <- buf[:n]
+				cl.out <- bytes.Clone(buf[:n]) // only what was read: little garbage
 			}
 			if err != nil {
 				return
