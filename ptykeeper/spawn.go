@@ -274,4 +274,3 @@ func statusFromWait(ws unix.WaitStatus) ExitStatus {
 	}
 	return ExitStatus{Code: ws.ExitStatus()}
 }
-
