@@ -200,11 +200,19 @@ func (f *feeder) answerQueries(answer func([]byte)) {
 	buf := make([]byte, 256)
 	for {
 		n, err := f.model.Replies().Read(buf)
-		if n > 0 {
+		if n > 0 && !colourReply(buf[:n]) {
 			answer(bytes.Clone(buf[:n]))
 		}
 		if err != nil {
 			return
 		}
 	}
+}
+
+// colourReply reports whether p answers a colour query (OSC 10, 11 or 12:
+// foreground, background, cursor colour). The model does not know the
+// user's real colours and would answer black; a wrong answer is worse than
+// none (vim would pick the wrong background), so those are not passed on.
+func colourReply(p []byte) bool {
+	return bytes.HasPrefix(p, []byte("\x1b]10;")) || bytes.HasPrefix(p, []byte("\x1b]11;")) || bytes.HasPrefix(p, []byte("\x1b]12;"))
 }

@@ -564,3 +564,14 @@ func TestAttachWithScrollback(t *testing.T) {
 		t.Fatalf("attach output starts %q", got[:min(len(got), 80)])
 	}
 }
+
+// While detached, the keeper answers position queries but not colour
+// queries: it does not know the user's colours.
+func TestColourQueryNotAnsweredWithMadeUpColours(t *testing.T) {
+	k := newKeeper(t, Options{})
+	s := addProg(t, k, "colour", "colour")
+	snap := waitSnapshot(t, s, "answers")
+	if strings.Contains(snap, "]11;") || !strings.Contains(snap, `"\x1b[1;1R"`) {
+		t.Fatalf("answers: %s", snap)
+	}
+}

@@ -401,3 +401,76 @@ func TestAuthorizedKeysReloadedOnChange(t *testing.T) {
 		t.Fatalf("b refused after being added: %v", err)
 	}
 }
+
+// A connection that never authenticates is closed after AuthTimeout; at
+// most MaxConns connections are served at once; an address that keeps
+// failing is slowed down.
+func TestConnectionLimits(t *testing.T) {
+	key := newSigner(t)
+	dir := t.TempDir()
+	ak := filepath.Join(dir, "ak")
+	os.WriteFile(ak, gossh.MarshalAuthorizedKey(key.PublicKey()), 0o600)
+	host, _, _ := LoadOrCreateHostKey(filepath.Join(dir, "hk"))
+	k := ptykeeper.New(ptykeeper.Options{})
+	srv := &Server{Keeper: k, Keys: &KeyStore{Path: ak}, HostKey: host, DetachKey: -1, AuthTimeout: 300 * time.Millisecond, MaxConns: 2}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	done := make(chan struct{})
+	go func() { srv.Serve(l); close(done) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-done
+		k.Shutdown(ctx)
+	}()
+	closedWithin := func(c net.Conn, d time.Duration) bool {
+		c.SetReadDeadline(time.Now().Add(d))
+		buf := make([]byte, 512)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				ne, ok := err.(net.Error)
+				return !(ok && ne.Timeout())
+			}
+		}
+	}
+	// Silent connections: closed after the auth timeout.
+	a, _ := net.Dial("tcp", l.Addr().String())
+	b, _ := net.Dial("tcp", l.Addr().String())
+	defer a.Close()
+	defer b.Close()
+	time.Sleep(50 * time.Millisecond)
+	// A third one is over the cap: closed at once.
+	c, _ := net.Dial("tcp", l.Addr().String())
+	defer c.Close()
+	if !closedWithin(c, 200*time.Millisecond) {
+		t.Fatal("connection over the cap was served")
+	}
+	if !closedWithin(a, 3*time.Second) || !closedWithin(b, 3*time.Second) {
+		t.Fatal("unauthenticated connections not closed after the auth timeout")
+	}
+	// Failures from one address earn a growing delay.
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2), Port: 1}
+	for i := 0; i < 4; i++ {
+		srv.recordFailure(addr)
+	}
+	srv.mu.Lock()
+	p := srv.penaltyLocked(addr)
+	srv.mu.Unlock()
+	if p < 500*time.Millisecond || p > 5*time.Second {
+		t.Fatalf("penalty after 4 failures: %v", p)
+	}
+	// And a real client still gets in once the limits allow.
+	if !testprog.WaitFor(wait, func() bool {
+		srv.mu.Lock()
+		n := srv.conns
+		srv.mu.Unlock()
+		return n == 0
+	}) {
+		t.Fatal("connection count did not drop back")
+	}
+	cl, err := gossh.Dial("tcp", l.Addr().String(), &gossh.ClientConfig{User: "me", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)}, HostKeyCallback: gossh.FixedHostKey(host.PublicKey()), Timeout: wait})
+	if err != nil {
+		t.Fatalf("good client refused after the limits: %v", err)
+	}
+	cl.Close()
+}

@@ -65,6 +65,7 @@ var programs = map[string]func(args []string) int{
 	"counter": counter,
 	"tui":     tui,
 	"cpr":     cpr,
+	"colour":  colour,
 	"winsize": winsize,
 	"flood":   flood,
 	"fds":     fds,
@@ -132,6 +133,25 @@ const TUIScreen = "\x1b[?1049h\x1b[H\x1b[2J" +
 
 func tui([]string) int {
 	os.Stdout.WriteString(TUIScreen)
+	waitSignal()
+	return 0
+}
+
+// colour asks for the background colour (OSC 11), then for the cursor
+// position, and reports every answer it got.
+func colour([]string) int {
+	term.MakeRaw(0)
+	os.Stdout.WriteString("\x1b]11;?\x07\x1b[6n")
+	buf := make([]byte, 256)
+	var got []byte
+	for !strings.Contains(string(got), "R") {
+		n, err := os.Stdin.Read(buf)
+		if err != nil {
+			return 1
+		}
+		got = append(got, buf[:n]...)
+	}
+	fmt.Printf("\r\nanswers %q\r\n", got)
 	waitSignal()
 	return 0
 }
