@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -573,5 +574,33 @@ func TestColourQueryNotAnsweredWithMadeUpColours(t *testing.T) {
 	snap := waitSnapshot(t, s, "answers")
 	if strings.Contains(snap, "]11;") || !strings.Contains(snap, `"\x1b[1;1R"`) {
 		t.Fatalf("answers: %s", snap)
+	}
+}
+
+// vim (Debian's): a client attached from the start saw every byte; one that
+// attaches later gets only the repaint. Their screens must be identical,
+// cursor and alternate screen included.
+func TestRepaintVim(t *testing.T) {
+	vim, err := exec.LookPath("vim")
+	if err != nil {
+		t.Skip("no vim (apt-get install vim)")
+	}
+	k := newKeeper(t, Options{})
+	// vim starts after a key, so the first client sees all it ever writes.
+	s, err := k.Add(Spec{Name: "vim", Command: []string{"sh", "-c", `read x; exec "$0" -u NONE -N -i NONE "+syntax on" "+set number" +help +only`, vim}, Autostart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := attachView(t, s, AttachOptions{Size: Size{80, 24}})
+	first.c.Write([]byte("\r"))
+	first.waitText(t, "help.txt")
+	first.c.Write([]byte("10jw"))
+	time.Sleep(300 * time.Millisecond) // let vim redraw; then compare until equal
+	second := attachView(t, s, AttachOptions{Size: Size{80, 24}})
+	if !testprog.WaitFor(wait, func() bool { return first.term.State() == second.term.State() }) {
+		t.Fatalf("repaint differs from the live screen\nlive:    %s\nrepaint: %s", first.term.State(), second.term.State())
+	}
+	if !strings.Contains(second.term.State(), "alt=true") {
+		t.Fatal("vim's alternate screen not repainted")
 	}
 }
