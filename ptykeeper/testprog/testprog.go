@@ -142,18 +142,28 @@ func tui([]string) int {
 func colour([]string) int {
 	term.MakeRaw(0)
 	os.Stdout.WriteString("\x1b]11;?\x07\x1b[6n")
+	got, ok := readAnswer()
+	if !ok {
+		return 1
+	}
+	fmt.Printf("\r\nanswers %q\r\n", got)
+	waitSignal()
+	return 0
+}
+
+// readAnswer reads terminal input up to the end of a cursor position
+// report (the final R).
+func readAnswer() ([]byte, bool) {
 	buf := make([]byte, 256)
 	var got []byte
 	for !strings.Contains(string(got), "R") {
 		n, err := os.Stdin.Read(buf)
 		if err != nil {
-			return 1
+			return got, false
 		}
 		got = append(got, buf[:n]...)
 	}
-	fmt.Printf("\r\nanswers %q\r\n", got)
-	waitSignal()
-	return 0
+	return got, true
 }
 
 // cpr asks the terminal for the cursor position and waits for the answer,
@@ -166,13 +176,9 @@ func cpr(args []string) int {
 		os.Stdin.Read(buf)
 	}
 	os.Stdout.WriteString("asking\x1b[6n")
-	var got []byte
-	for !strings.Contains(string(got), "R") {
-		n, err := os.Stdin.Read(buf)
-		if err != nil {
-			return 1
-		}
-		got = append(got, buf[:n]...)
+	got, ok := readAnswer()
+	if !ok {
+		return 1
 	}
 	fmt.Printf("\r\ngot answer %q\r\n", got)
 	waitSignal()
