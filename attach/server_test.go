@@ -327,3 +327,16 @@ func TestStatusLine(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func TestAttachToStoppedSessionSaysHowToStart(t *testing.T) {
+	d := startDaemon(t)
+	s := d.add(t, "echo", "echo")
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	c := dialAttach(t, d, "attach", "echo")
+	e := c.waitExit()
+	if e.Code != 0 || !strings.Contains(e.Message, "echo is STOPPED; start it with: ptykeeper start echo") {
+		t.Fatalf("exit %+v", e)
+	}
+}

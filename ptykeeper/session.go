@@ -289,13 +289,19 @@ type EndError struct {
 }
 
 func (e *EndError) Error() string {
+	var msg string
 	switch {
 	case e.Err != nil:
-		return fmt.Sprintf("%s: %s: %v", e.Session, e.State, e.Err)
-	case e.Status != nil:
-		return fmt.Sprintf("%s: program %s", e.Session, e.Status)
+		msg = fmt.Sprintf("%s: %s: %v", e.Session, e.State, e.Err)
+	case e.Status != nil && e.State != Stopped:
+		msg = fmt.Sprintf("%s: program %s", e.Session, e.Status)
+	default:
+		msg = fmt.Sprintf("%s is %s", e.Session, e.State)
 	}
-	return fmt.Sprintf("%s: %s", e.Session, e.State)
+	if e.State == Stopped || e.State == Fatal {
+		msg += "; start it with: ptykeeper start " + e.Session
+	}
+	return msg
 }
 
 // ExitCode is what an attach command should exit with: the program's
