@@ -190,7 +190,7 @@ func StatusLine(s ptykeeper.Status) string {
 		if s.LastExit != nil && s.Error == "" {
 			what = s.LastExit.String()
 		}
-		detail = fmt.Sprintf("%s %s, next start in %s", what, times(max(s.Failures, 1)), time.Until(s.NextStart).Round(time.Second))
+		detail = fmt.Sprintf("%s %s, next start in %s", what, times(max(s.Restarts, s.Failures, 1)), time.Until(s.NextStart).Round(time.Second))
 	case s.Error != "":
 		detail = s.Error
 	case s.LastExit != nil:
@@ -264,7 +264,8 @@ func cmdNew(e *Env, args []string) error {
 	if err := parse(fs, rest, 1, "NAME [flags] -- COMMAND [ARG...]"); err != nil {
 		return err
 	}
-	spec := ptykeeper.Spec{Name: name, Command: fs.Args(), Env: env, Autostart: true, Restart: ptykeeper.RestartPolicy(*restart)}
+	// The same supervision defaults as a config file's sessions.
+	spec := ptykeeper.Spec{Name: name, Command: fs.Args(), Env: env, Autostart: true, Restart: ptykeeper.RestartPolicy(*restart), StartSecs: time.Second, StartRetries: 3}
 	switch spec.Restart {
 	case ptykeeper.RestartNever, ptykeeper.RestartOnFailure, ptykeeper.RestartAlways:
 	default:

@@ -326,7 +326,8 @@ type Status struct {
 	Size      string      `json:"size"`
 	Command   []string    `json:"command"`
 	LastExit  *ExitStatus `json:"last_exit,omitempty"`
-	Failures  int         `json:"failures,omitempty"`
+	Failures  int         `json:"failures,omitempty"` // quick failures in a row
+	Restarts  int         `json:"restarts,omitempty"` // automatic restarts in a row
 	NextStart time.Time   `json:"next_start,omitzero"`
 	Error     string      `json:"error,omitempty"`
 }
@@ -343,6 +344,7 @@ func (s *Session) Status() Status {
 		Command:  s.spec.Command,
 		LastExit: s.lastExit,
 		Failures: s.failures,
+		Restarts: s.restarts,
 	}
 	if s.run != nil {
 		st.Pid = s.run.proc.pid
