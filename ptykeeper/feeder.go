@@ -33,9 +33,6 @@ const (
 	// it lost track: many screens' worth, a fraction of a second of work.
 	feederWindow = 256 << 10
 	quietWait    = 10 * time.Millisecond
-	// settleWait delays parsing of small outputs, so that bursts coalesce
-	// and the model runs after, not during, an echo's trip to the client.
-	settleWait = time.Millisecond
 )
 
 type resizeMark struct {
@@ -109,7 +106,7 @@ func (f *feeder) request(kind int) screenReply {
 
 func (f *feeder) loop() {
 	defer f.wg.Done()
-	sub := f.ring.Subscribe(f.off, false)
+	sub := f.ring.SubscribeLazy(f.off, false)
 	defer f.ring.Unsubscribe(sub)
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
@@ -121,20 +118,19 @@ func (f *feeder) loop() {
 			quiet.Stop()
 			return
 		case <-wake:
-			// Interactive output (an echoed key) is parsed a moment later,
-			// not while the client's copy of it is on its way: the model
-			// must not compete with the round trip a user feels.
+			// The ring wakes us settleWait after output, so interactive
+			// output (an echoed key) is parsed after the client's copy is
+			// on its way, never in competition with it.
 			head := f.ring.Head()
-			wake, armedHead = nil, head
 			if head-f.off <= eagerLag {
-				armedHead = ^uint64(0) // catch up when the timer fires, flood or not
-				quiet.Reset(settleWait)
+				f.catchUp(head)
 			} else {
+				wake, armedHead = nil, head
 				quiet.Reset(quietWait)
 			}
 		case <-quiet.C:
 			head := f.ring.Head()
-			if armedHead != ^uint64(0) && head != armedHead && head-f.off > eagerLag { // still flooding
+			if head != armedHead { // still flooding
 				armedHead = head
 				quiet.Reset(quietWait)
 				continue

@@ -65,6 +65,7 @@ func (s *Session) supervise() {
 	sv.timer.Stop()
 	s.feeder.stop()
 	s.text.stop()
+	s.ring.Close()
 }
 
 // request sends an event to the supervisor and waits for its answer.

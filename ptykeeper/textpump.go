@@ -54,7 +54,7 @@ const batchPause = 5 * time.Millisecond
 
 func (t *textPump) loop() {
 	defer t.wg.Done()
-	sub := t.ring.Subscribe(t.off, true)
+	sub := t.ring.SubscribeLazy(t.off, true)
 	defer t.ring.Unsubscribe(sub)
 	buf := make([]byte, pumpBufSize)
 	compact := time.NewTimer(time.Hour)
@@ -75,17 +75,11 @@ func (t *textPump) loop() {
 			continue
 		case <-pause.C:
 			wake = sub.C
-		case <-wake:
-			// Like the screen feeder, let the output settle a moment: a
-			// burst becomes one batch, and an echo reaches the client first.
-			wake = nil
-			pause.Reset(settleWait)
-			continue
+		case <-wake: // settleWait after output (a lazy subscriber)
 		}
 		if n := t.drain(sub, buf); n >= pumpBufSize {
+			wake = nil
 			pause.Reset(batchPause)
-		} else {
-			wake = sub.C
 		}
 		compact.Reset(compactWait)
 	}
