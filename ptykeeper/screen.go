@@ -44,6 +44,8 @@ type ScreenModel interface {
 type vtScreen struct {
 	emu *vt.Emulator
 	sz  Size
+	alt *vt.Screen // the alternate screen, kept 1x1 while not in use; nil if unreachable
+	cbs vt.Callbacks
 
 	modes       map[ansi.Mode]bool // every mode the program touched
 	top, bottom int                // scroll region, 0-based, bottom exclusive; 0,0: whole screen
@@ -55,8 +57,17 @@ type vtScreen struct {
 
 func newVTScreen(sz Size) *vtScreen {
 	s := &vtScreen{emu: vt.NewEmulator(sz.Cols, sz.Rows), sz: sz, modes: map[ansi.Mode]bool{}}
-	tuneEmulator(s.emu)
-	s.emu.SetCallbacks(vt.Callbacks{
+	s.alt = tuneEmulator(s.emu)
+	s.cbs = vt.Callbacks{
+		// Half of the model's memory is the alternate screen, which most
+		// programs never use: it is allocated only while active.
+		AltScreen: func(on bool) {
+			if on && s.alt != nil {
+				s.alt.Resize(s.sz.Cols, s.sz.Rows)
+			} else {
+				s.freeAlt()
+			}
+		},
 		EnableMode:  func(m ansi.Mode) { s.modes[m] = true },
 		DisableMode: func(m ansi.Mode) { s.modes[m] = false },
 		Title:       func(t string) { s.title, s.titleSet = t, true },
@@ -68,7 +79,9 @@ func newVTScreen(sz Size) *vtScreen {
 			}
 			s.cursorStyle = n
 		},
-	})
+	}
+	s.emu.SetCallbacks(s.cbs)
+	s.freeAlt()
 	// Our handlers run before the built-in ones and return false so those
 	// still run: we only observe.
 	s.emu.RegisterCsiHandler('r', func(p ansi.Params) bool {
@@ -94,6 +107,17 @@ func newVTScreen(sz Size) *vtScreen {
 	return s
 }
 
+// freeAlt replaces the (inactive) alternate screen with a 1x1 one, so its
+// cells can be collected; shrinking it would keep them reachable.
+func (s *vtScreen) freeAlt() {
+	if s.alt == nil || s.emu.IsAltScreen() {
+		return
+	}
+	*s.alt = *vt.NewScreen(1, 1)
+	s.alt.SetScrollback(nil)
+	s.emu.SetCallbacks(s.cbs) // the new screen needs the emulator's callbacks
+}
+
 func (s *vtScreen) resetTracked() {
 	s.top, s.bottom = 0, 0
 	s.pen = uv.Style{}
@@ -113,12 +137,15 @@ const oscDataSize = 64 << 10
 // Both are reachable only through unexported fields. If x/vt renames them,
 // this degrades to a bounded main-screen scrollback and the big buffer, and
 // TestScreenModelMemory fails.
-func tuneEmulator(e *vt.Emulator) {
+// It returns the alternate screen (nil if unreachable), which the caller
+// keeps small while unused.
+func tuneEmulator(e *vt.Emulator) (alt *vt.Screen) {
 	t := reflect.TypeOf(*e)
 	if f, ok := t.FieldByName("scrs"); ok && f.Type == reflect.TypeOf([2]vt.Screen{}) {
 		scrs := (*[2]vt.Screen)(unsafe.Add(unsafe.Pointer(e), f.Offset))
 		scrs[0].SetScrollback(nil)
 		scrs[1].SetScrollback(nil)
+		alt = &scrs[1]
 	} else {
 		e.SetScrollbackSize(1)
 	}
@@ -126,6 +153,7 @@ func tuneEmulator(e *vt.Emulator) {
 		p := *(**ansi.Parser)(unsafe.Add(unsafe.Pointer(e), f.Offset))
 		p.SetDataSize(oscDataSize)
 	}
+	return alt
 }
 
 func (s *vtScreen) Write(p []byte) { s.emu.Write(p) }
@@ -136,6 +164,7 @@ func (s *vtScreen) Resize(sz Size) {
 	}
 	s.sz = sz
 	s.emu.Resize(sz.Cols, sz.Rows)
+	s.freeAlt()            // Resize grew both screens
 	s.top, s.bottom = 0, 0 // x/vt resets the region on resize
 }
 
