@@ -35,19 +35,6 @@ func ParseDetachKey(s string) (int, error) {
 	return 0, fmt.Errorf("detach key %q: want ^X (Ctrl-X), a single character, or none", s)
 }
 
-// KeyName formats a detach key for messages.
-func KeyName(k int) string {
-	switch {
-	case k < 0:
-		return "none"
-	case k == 0x7f:
-		return "^?"
-	case k < 0x20:
-		return "Ctrl-" + string(rune(k+'@'))
-	}
-	return string(rune(k))
-}
-
 // SplitDetach looks for the detach key (-1: none) in p: it returns the
 // bytes before it and whether it was there.
 func SplitDetach(p []byte, key int) ([]byte, bool) {

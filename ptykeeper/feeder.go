@@ -66,9 +66,8 @@ type feeder struct {
 	mu      sync.Mutex
 	resizes []resizeMark // PTY resizes to apply at ring offsets, in order
 
-	off     uint64
-	skipped uint64 // bytes the model never saw
-	buf     []byte
+	off uint64
+	buf []byte
 }
 
 func newFeeder(ring *Ring, model ScreenModel, answer func([]byte)) *feeder {
@@ -171,7 +170,6 @@ func (f *feeder) catchUp(target uint64) {
 		if lost {
 			// Past the bound: parse only the newest feederWindow bytes.
 			skipTo := max(f.ring.Tail(), f.ring.Head()-feederWindow)
-			f.skipped += skipTo - f.off
 			f.off = skipTo
 			continue
 		}

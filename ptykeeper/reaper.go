@@ -25,7 +25,6 @@ type reaperState struct {
 	mu        sync.Mutex // held across start so a fast exit is never missed
 	subreaper bool
 	waiting   map[int]func(ExitStatus)
-	orphans   int // reaped processes nobody waited for
 }
 
 var reaper = &reaperState{waiting: map[int]func(ExitStatus){}}
@@ -50,13 +49,6 @@ func EnableSubreaper() error {
 	return nil
 }
 
-// OrphansReaped returns how many adopted processes the subreaper collected.
-func OrphansReaped() int {
-	reaper.mu.Lock()
-	defer reaper.mu.Unlock()
-	return reaper.orphans
-}
-
 func (r *reaperState) reapAll() {
 	type done struct {
 		f  func(ExitStatus)
@@ -76,11 +68,9 @@ func (r *reaperState) reapAll() {
 		if !ws.Exited() && !ws.Signaled() {
 			continue
 		}
-		if f, ok := r.waiting[pid]; ok {
+		if f, ok := r.waiting[pid]; ok { // else an adopted orphan: reaped, done
 			delete(r.waiting, pid)
 			ready = append(ready, done{f, statusFromWait(ws)})
-		} else {
-			r.orphans++
 		}
 	}
 	r.mu.Unlock()

@@ -85,13 +85,6 @@ func (r *Ring) wakeLazy() {
 // Close stops the settle timer.
 func (r *Ring) Close() { r.lazyTimer.Stop() }
 
-// Cap returns how many bytes the ring retains now.
-func (r *Ring) Cap() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.buf)
-}
-
 // Write appends p and wakes every subscriber. It never blocks on a reader;
 // it allocates only when a lagging reader makes the ring grow.
 func (r *Ring) Write(p []byte) {

@@ -348,15 +348,6 @@ func throughput(t tool, self string, clients int) float64 {
 	return float64(*floodMB<<20) / d.Seconds() / 1e6
 }
 
-// cpuTime is a process's user+system time so far, from /proc.
-func cpuTime(pid int) time.Duration {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	u, _ := strconv.Atoi(f[11])
-	s, _ := strconv.Atoi(f[12])
-	return time.Duration(u+s) * 10 * time.Millisecond
-}
-
 // latency returns p50 and p99 round trips in µs (0 on failure).
 func latency(t tool, self string) (p50, p99 float64) {
 	defer t.stop()
