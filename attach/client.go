@@ -31,7 +31,7 @@ func Command(socket string, argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ptykeeper: %v\n", err)
 		return 1
 	}
-	return copyFrames(NewDecoder(c), stdout, stderr, nil)
+	return copyFrames(NewDecoder(c), stdout, stderr, nil, nil)
 }
 
 func sendHello(w io.Writer, h Hello) error {
@@ -46,8 +46,9 @@ func sendHello(w io.Writer, h Hello) error {
 }
 
 // copyFrames writes Data and Stderr frames out until the Exit frame, and
-// returns its code. beforeExit runs before the exit message is printed.
-func copyFrames(dec *Decoder, stdout, stderr io.Writer, beforeExit func()) int {
+// returns its code. beforeExit runs before the exit message is printed;
+// onAck, if set, gets the input acknowledgements.
+func copyFrames(dec *Decoder, stdout, stderr io.Writer, beforeExit func(), onAck func(int)) int {
 	for {
 		typ, p, err := dec.Next()
 		if err != nil {
@@ -62,6 +63,10 @@ func copyFrames(dec *Decoder, stdout, stderr io.Writer, beforeExit func()) int {
 			stdout.Write(p)
 		case TypeStderr:
 			stderr.Write(p)
+		case TypeAck:
+			if n, err := ParseAck(p); err == nil && onAck != nil {
+				onAck(n)
+			}
 		case TypeExit:
 			var e Exit
 			json.Unmarshal(p, &e)
@@ -122,8 +127,10 @@ func AttachTerminal(socket string, args []string, stdin, stdout *os.File, stderr
 	signal.Notify(sigs, syscall.SIGWINCH, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT)
 	defer signal.Stop(sigs)
 	go forwardSignals(sigs, c, int(stdout.Fd()), send)
-	go forwardInput(stdin, key, send)
-	return copyFrames(NewDecoder(bufio.NewReaderSize(c, 64<<10)), stdout, stderr, restore)
+	typed := newInputSender(send)
+	defer typed.close()
+	go forwardInput(stdin, key, typed, send)
+	return copyFrames(NewDecoder(bufio.NewReaderSize(c, 64<<10)), stdout, stderr, restore, typed.ack)
 }
 
 // forwardSignals sends window changes and ends the attach on TERM, HUP and
@@ -141,16 +148,17 @@ func forwardSignals(sigs chan os.Signal, c net.Conn, out int, send func(byte, []
 	}
 }
 
-// forwardInput sends keystrokes as they come, byte for byte, until the
-// detach key.
-func forwardInput(stdin *os.File, key int, send func(byte, []byte) error) {
+// forwardInput passes keystrokes on as they come, byte for byte, until the
+// detach key. It never waits for the program: typing queues in typed, and
+// the detach key is sent at once, past any queued input.
+func forwardInput(stdin *os.File, key int, typed *inputSender, send func(byte, []byte) error) {
 	buf := make([]byte, 4096)
 	for {
 		n, err := stdin.Read(buf)
 		if n > 0 {
 			p, detach := SplitDetach(buf[:n], key)
-			if len(p) > 0 && send(TypeData, p) != nil {
-				return
+			if len(p) > 0 {
+				typed.add(p)
 			}
 			if detach {
 				send(TypeDetach, nil)

@@ -18,7 +18,7 @@ import (
 )
 
 // Version is the protocol version; client and daemon must agree.
-const Version = 1
+const Version = 2
 
 // HeaderLen is the size of a frame header.
 const HeaderLen = 5
@@ -34,8 +34,33 @@ const (
 	TypeDetach byte = 4 // client→daemon: detach, the program goes on
 	TypeExit   byte = 5 // daemon→client, last frame: JSON Exit
 	TypeStderr byte = 6 // daemon→client: text for the client's stderr
-	maxType         = TypeStderr
+	TypeAck    byte = 7 // daemon→client: uint32, input bytes the program took (see InputWindow)
+	maxType         = TypeAck
 )
+
+// InputWindow is how many bytes of input (Data frames from an attached
+// client) may be in flight: sent, but not yet acknowledged by an Ack frame.
+// The daemon acknowledges input once it was written to the program, so a
+// program that stops reading stops the client's typing at the client (its
+// detach key and resizes still get through: they are not counted), and the
+// daemon never holds more than this per client. A client that sends more is
+// disconnected.
+const InputWindow = 64 << 10
+
+// AckPayload encodes an Ack.
+func AckPayload(n int) []byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(n))
+	return b[:]
+}
+
+// ParseAck decodes an Ack payload.
+func ParseAck(p []byte) (int, error) {
+	if len(p) != 4 {
+		return 0, fmt.Errorf("%w: ack payload of %d bytes", ErrFrame, len(p))
+	}
+	return int(binary.BigEndian.Uint32(p)), nil
+}
 
 // Hello opens every connection: which command to run, and the client's
 // terminal.

@@ -219,44 +219,85 @@ func (s *Server) serveAttach(c net.Conn, dec *Decoder, h Hello) {
 		return
 	}
 	s.Log.Info("attach", "session", a.Name, "via", "socket", "read_only", a.ReadOnly)
+	var wmu sync.Mutex // one writer of c at a time: output, acks, the exit frame
 	inputDone := make(chan struct{})
 	go func() {
 		defer close(inputDone)
 		defer cl.Close()
-		for {
-			typ, p, err := dec.Next()
-			if err != nil {
-				return // hang-up or garbage: detach
-			}
-			switch typ {
-			case TypeData:
-				if _, err := cl.Write(p); err != nil {
-					return
-				}
-			case TypeResize:
-				cols, rows, err := ParseResize(p)
-				if err != nil {
-					return
-				}
-				cl.Resize(ptykeeper.Size{Cols: cols, Rows: rows})
-			case TypeDetach:
-				return
-			default:
-				return
-			}
-		}
+		readInput(dec, cl)
+	}()
+	acksDone := make(chan struct{})
+	go func() {
+		defer close(acksDone)
+		ackInput(c, &wmu, cl)
 	}()
 	buf := make([]byte, HeaderLen+32<<10)
 	code, msg := Stream(cl, a.Name, buf, HeaderLen, func(p []byte) error {
 		PutHeader(p, TypeData, len(p)-HeaderLen)
+		wmu.Lock()
+		defer wmu.Unlock()
 		_, err := c.Write(p)
 		return err
 	})
 	s.Log.Info("detach", "session", a.Name, "via", "socket", "reason", msg)
-	sendExit(c, code, msg)
 	cl.Close()
+	<-acksDone
+	sendExit(c, code, msg)
 	c.Close()
 	<-inputDone
+}
+
+// readInput applies an attached client's frames until it detaches or hangs
+// up. It never waits for the program: the client keeps its input within
+// InputWindow, which the program's input queue always has room for, so a
+// detach or resize is seen at once even while the program reads nothing.
+// (A client that ignores the window only holds up its own input.)
+func readInput(dec *Decoder, cl *ptykeeper.Client) {
+	for {
+		typ, p, err := dec.Next()
+		if err != nil {
+			return // hang-up or garbage: detach
+		}
+		switch typ {
+		case TypeData:
+			if _, err := cl.Write(p); err != nil {
+				return
+			}
+		case TypeResize:
+			cols, rows, err := ParseResize(p)
+			if err != nil {
+				return
+			}
+			cl.Resize(ptykeeper.Size{Cols: cols, Rows: rows})
+		default: // TypeDetach, or a frame a client must not send
+			return
+		}
+	}
+}
+
+// ackInput acknowledges the client's input as the program takes it, in
+// batches of half the window: an Ack per keystroke would cost a write and a
+// wake-up per key, and the client only needs credit before it runs out.
+func ackInput(c net.Conn, wmu *sync.Mutex, cl *ptykeeper.Client) {
+	pending := 0
+	for {
+		select {
+		case <-cl.InputConsumed():
+		case <-cl.Done():
+			return
+		}
+		pending += cl.TakeInputConsumed()
+		if pending < InputWindow/2 {
+			continue
+		}
+		wmu.Lock()
+		err := WriteFrame(c, TypeAck, AckPayload(pending))
+		wmu.Unlock()
+		if err != nil {
+			return
+		}
+		pending = 0
+	}
 }
 
 type bytesWriter []byte

@@ -12,6 +12,7 @@ package ptykeeper
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // AttachOptions are what a client asks for when attaching.
@@ -35,6 +36,10 @@ type Client struct {
 	off     uint64 // next ring offset to deliver; owned by the reader
 	pending []byte // repaint bytes not yet delivered; owned by the reader
 
+	src         *inputSource  // this client's account with the program's input
+	consumed    atomic.Int64  // input bytes that reached the program, not yet taken
+	consumedSig chan struct{} // one slot: consumed grew
+
 	// guarded by s.mu
 	size    Size
 	hasSize bool
@@ -44,7 +49,14 @@ type Client struct {
 // Attach attaches a new client. Its first Reads return the history lines
 // asked for and a repaint of the current screen.
 func (s *Session) Attach(o AttachOptions) (*Client, error) {
-	c := &Client{s: s, readOnly: o.ReadOnly, kick: make(chan struct{})}
+	c := &Client{s: s, readOnly: o.ReadOnly, kick: make(chan struct{}), consumedSig: make(chan struct{}, 1)}
+	c.src = newInputSource(func(n int) {
+		c.consumed.Add(int64(n))
+		select {
+		case c.consumedSig <- struct{}{}:
+		default:
+		}
+	})
 	s.mu.Lock()
 	if s.removed {
 		s.mu.Unlock()
@@ -149,6 +161,9 @@ func (s *Session) endLocked(off uint64) error {
 }
 
 // Write types p into the program. Input from a read-only client is dropped.
+// It returns once p is queued for the program (input.go); only when this
+// client already has inputQuota bytes waiting does it wait, until there is
+// room or the client is detached.
 func (c *Client) Write(p []byte) (int, error) {
 	if c.readOnly || len(p) == 0 {
 		return len(p), nil
@@ -165,11 +180,20 @@ func (c *Client) Write(p []byte) (int, error) {
 		return 0, c.kickErr
 	default:
 	}
-	if err := c.s.input(p); err != nil {
+	if err := c.s.input(c.src, p, true, c.kick); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
+
+// InputConsumed is signalled when input this client typed has been written
+// to the program; TakeInputConsumed then says how much. A transport with
+// its own flow control (the socket's input window) acknowledges it.
+func (c *Client) InputConsumed() <-chan struct{} { return c.consumedSig }
+
+// TakeInputConsumed returns the bytes of this client's input written to the
+// program since the last call.
+func (c *Client) TakeInputConsumed() int { return int(c.consumed.Swap(0)) }
 
 // Resize reports the client's window size. Ignored for read-only clients.
 func (c *Client) Resize(sz Size) {

@@ -9,6 +9,7 @@
 package ptykeeper
 
 import (
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,7 @@ const pumpBufSize = 32 << 10
 
 type run struct {
 	proc    *process
+	input   *inputQueue // the only writer of proc.master
 	started time.Time
 
 	exited chan struct{} // closed when the child is reaped; status is set
@@ -38,7 +40,7 @@ type run struct {
 
 // startRun spawns spec and starts draining it into ring. onDone runs once the
 // run is done.
-func startRun(spec Spec, sz Size, ring *Ring, onDone func(*run)) (*run, error) {
+func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run)) (*run, error) {
 	r := &run{
 		started: time.Now(),
 		exited:  make(chan struct{}),
@@ -53,12 +55,14 @@ func startRun(spec Spec, sz Size, ring *Ring, onDone func(*run)) (*run, error) {
 		return nil, err
 	}
 	r.proc = proc
+	r.input = newInputQueue(proc.master, func(err error) { log.Debug("resize", "err", err) })
 	go r.pump(ring)
 	go func() {
 		<-r.exited
 		if r.stopping.Load() {
 			r.signalGroup(unix.SIGKILL)
 		}
+		r.input.close() // nobody reads input any more; stop writing before the close
 		select {
 		case <-r.pumped:
 		case <-time.After(drainWait):

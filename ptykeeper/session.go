@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -47,14 +46,10 @@ type Session struct {
 	log    *slog.Logger
 	policy SizePolicy
 
-	// inputMu serializes writes to the program's PTY: typing clients, send,
-	// and query answers take turns, each write whole. A program that does
-	// not read its input blocks the writer holding it, never the output.
-	inputMu   sync.Mutex
-	answering atomic.Bool   // a query answer waits for inputMu
-	events    chan event    // to the supervisor
-	quit      chan struct{} // closed when the session is removed
-	wg        sync.WaitGroup
+	answers *inputSource  // the screen model's answers to terminal queries
+	events  chan event    // to the supervisor
+	quit    chan struct{} // closed when the session is removed
+	wg      sync.WaitGroup
 
 	mu        sync.Mutex // guards everything below
 	spec      Spec
@@ -125,6 +120,7 @@ func newSession(spec Spec, o Options) *Session {
 		size:    spec.Size,
 		clients: map[*Client]struct{}{},
 		changed: make(chan struct{}),
+		answers: newInputSource(nil),
 	}
 	s.feeder = newFeeder(s.ring, newVTScreen(spec.Size), s.answerQuery)
 	var sink LineSink
@@ -156,60 +152,41 @@ func (s *Session) notifyLocked() {
 	s.changed = make(chan struct{})
 }
 
-// input writes p to the program's terminal. It blocks while the program
-// does not read its input.
-func (s *Session) input(p []byte) error {
-	s.inputMu.Lock()
-	defer s.inputMu.Unlock()
+// input queues p for the program's terminal from src (see input.go). With
+// wait, a source over its quota waits for room until cancel is closed;
+// without, it gets an error at once. Input while no program runs is dropped.
+func (s *Session) input(src *inputSource, p []byte, wait bool, cancel <-chan struct{}) error {
 	s.mu.Lock()
 	r, removed := s.run, s.removed
 	s.mu.Unlock()
 	if removed {
 		return ErrRemoved
 	}
-	if r != nil {
-		r.proc.master.Write(p) // fails harmlessly once the run ended
+	if r == nil {
+		return nil
+	}
+	if err := r.input.write(src, p, wait, cancel); err != nil && !errors.Is(err, errInputClosed) {
+		return err
 	}
 	return nil
 }
 
-// Send types p into the program, as if a client had typed it.
-func (s *Session) Send(p []byte) error { return s.input(p) }
+// Send types p into the program, as if a client had typed it. It does not
+// wait for the program to read: it fails if the program already has more
+// than inputQuota bytes of it waiting.
+func (s *Session) Send(p []byte) error {
+	return s.input(newInputSource(nil), p, false, nil)
+}
 
 // answerQuery passes the screen model's answer to a terminal query on to the
 // program, but only when no client is attached: then the client's terminal
-// answers, and the program must not get two answers. It never waits for a
-// program that does not read its input.
+// answers, and the program must not get two answers. It never waits.
 func (s *Session) answerQuery(p []byte) {
 	s.mu.Lock()
 	attached := len(s.clients) > 0
 	s.mu.Unlock()
-	if attached {
-		return
-	}
-	if s.inputMu.TryLock() {
-		s.writeAnswerLocked(p)
-		return
-	}
-	// Someone is typing into a program that is slow to read: answer behind
-	// them, from one goroutine at most, without holding up the screen.
-	if s.answering.CompareAndSwap(false, true) {
-		go func() {
-			defer s.answering.Store(false)
-			s.inputMu.Lock()
-			s.writeAnswerLocked(p)
-		}()
-	}
-}
-
-// writeAnswerLocked writes p to the program and releases inputMu.
-func (s *Session) writeAnswerLocked(p []byte) {
-	defer s.inputMu.Unlock()
-	s.mu.Lock()
-	r := s.run
-	s.mu.Unlock()
-	if r != nil {
-		r.proc.master.Write(p)
+	if !attached {
+		s.input(s.answers, p, false, nil)
 	}
 }
 
@@ -238,9 +215,7 @@ func (s *Session) resizeLocked() {
 	// starts drawing for the new size, which is now.
 	s.feeder.resizeAt(s.ring.Head(), want)
 	if s.run != nil {
-		if err := setWinsize(s.run.proc.master, want); err != nil {
-			s.log.Debug("resize", "err", err)
-		}
+		s.run.input.setSize(want)
 	}
 }
 

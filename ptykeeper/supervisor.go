@@ -263,7 +263,7 @@ func (sv *supervisor) spawn() error {
 		// on (alternate screen, mouse reporting, ...).
 		s.ring.Write([]byte(TerminalReset + "\r\n"))
 	}
-	r, err := startRun(spec, size, s.ring, func(r *run) {
+	r, err := startRun(spec, size, s.ring, s.log, func(r *run) {
 		s.events <- event{kind: evRunDone, run: r}
 	})
 	if err != nil {

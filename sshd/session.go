@@ -77,9 +77,12 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 	defer ch.Close()
 	ss := &sessionState{ch: ch, grant: g, addr: conn.RemoteAddr().String(), resized: make(chan struct{}, 1)}
 	cctx, cancel := context.WithCancel(context.Background())
-	defer cancel() // the channel is gone: end what runs in it (logs -f)
 	var run sync.WaitGroup
+	// Deferred in this order so that, when the channel is gone, what runs in
+	// it (logs -f on an idle session, an attach whose input waits for the
+	// program) is told first and then waited for.
 	defer run.Wait()
+	defer cancel()
 	for req := range reqs {
 		switch req.Type {
 		case "pty-req":
@@ -183,12 +186,12 @@ func (s *Server) runCommand(ctx context.Context, ss *sessionState, user, request
 		argv = []string{"attach", names[0]}
 	}
 	if argv[0] == "attach" {
-		return s.attach(ss, argv[1:], stdout, stderr)
+		return s.attach(ctx, ss, argv[1:], stdout, stderr)
 	}
 	return attach.Run(ctx, &attach.Env{Keeper: s.Keeper, Daemon: s.Daemon, Stdout: stdout, Stderr: stderr}, argv)
 }
 
-func (s *Server) attach(ss *sessionState, args []string, stdout, stderr io.Writer) int {
+func (s *Server) attach(ctx context.Context, ss *sessionState, args []string, stdout, stderr io.Writer) int {
 	var usage bytes.Buffer
 	a, err := attach.ParseAttachArgs(args, &usage)
 	if err != nil {
@@ -218,6 +221,9 @@ func (s *Server) attach(ss *sessionState, args []string, stdout, stderr io.Write
 		return 1
 	}
 	s.Log.Info("attach", "session", a.Name, "via", "ssh", "addr", ss.addr, "read_only", a.ReadOnly)
+	// The channel closing detaches, even while forwardInput waits for a
+	// program that is not reading.
+	defer context.AfterFunc(ctx, cl.Close)()
 	go s.forwardInput(ss, cl, key) // ends when the channel closes
 	buf := make([]byte, 32<<10)
 	code, msg := attach.Stream(cl, a.Name, buf, 0, func(p []byte) error {
@@ -232,7 +238,11 @@ func (s *Server) attach(ss *sessionState, args []string, stdout, stderr io.Write
 
 // forwardInput copies keystrokes to the program until the detach key, EOF
 // (the client went away, or ~.) or the end of the attach; it also applies
-// window changes.
+// window changes. Keystrokes queue for the program (up to inputQuota, 1 MiB,
+// from this client), so a paste into a program that reads nothing does not
+// keep the detach key typed after it from being seen; past that, this
+// client's reading waits (the SSH window then holds its typing), and the
+// connection closing still detaches.
 func (s *Server) forwardInput(ss *sessionState, cl *ptykeeper.Client, key int) {
 	go func() {
 		for {

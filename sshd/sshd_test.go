@@ -44,6 +44,7 @@ type fixture struct {
 	addr string
 	host gossh.PublicKey
 	keys string // authorized_keys path
+	srv  *Server
 }
 
 // start runs a server whose authorized_keys holds lines (each "%s" is
@@ -81,7 +82,7 @@ func start(t *testing.T, lines string, keys ...gossh.PublicKey) *fixture {
 		<-done
 		k.Shutdown(ctx)
 	})
-	return &fixture{t: t, k: k, addr: l.Addr().String(), host: host.PublicKey(), keys: ak}
+	return &fixture{t: t, k: k, addr: l.Addr().String(), host: host.PublicKey(), keys: ak, srv: srv}
 }
 
 func (f *fixture) dial(signer gossh.Signer) (*gossh.Client, error) {

@@ -73,6 +73,7 @@ var programs = map[string]func(args []string) int{
 	"exit":    exit,
 	"sleep":   sleep,
 	"ignore":  ignoreTerm,
+	"stall":   stall,
 	"demo":    Demo,
 }
 
@@ -282,6 +283,30 @@ func ignoreTerm(args []string) int {
 	fmt.Printf("ignoring TERM\r\n")
 	for {
 		time.Sleep(time.Hour)
+	}
+}
+
+// stall puts the terminal in raw mode and reads no input until SIGUSR1;
+// then it reads everything, reporting the total and the last bytes it got.
+func stall([]string) int {
+	term.MakeRaw(0)
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGUSR1)
+	os.Stdout.WriteString("stalled\r\n")
+	<-c
+	os.Stdout.WriteString("reading\r\n")
+	buf := make([]byte, 64<<10)
+	var tail []byte
+	total := 0
+	for {
+		n, err := os.Stdin.Read(buf)
+		total += n
+		tail = append(tail, buf[:n]...)
+		tail = tail[max(len(tail)-32, 0):]
+		fmt.Printf("got %d tail %q\r\n", total, tail)
+		if err != nil {
+			return 0
+		}
 	}
 }
 
