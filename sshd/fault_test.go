@@ -97,4 +97,3 @@ func TestFaultSSHLogsFollowEndsWithChannel(t *testing.T) {
 		t.Fatalf("a handler outlived its channel: %v", err)
 	}
 }
-
