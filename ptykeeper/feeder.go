@@ -23,6 +23,9 @@ package ptykeeper
 
 import (
 	"bytes"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -57,11 +60,16 @@ const (
 )
 
 type feeder struct {
-	ring  *Ring
-	model ScreenModel
-	reqs  chan screenReq
-	quit  chan struct{}
-	wg    sync.WaitGroup
+	ring     *Ring
+	newModel func(Size) ScreenModel
+	model    ScreenModel
+	size     Size // the model's size
+	answer   func([]byte)
+	rebuilt  func() // after a model was rebuilt: have the program redraw
+	log      *slog.Logger
+	reqs     chan screenReq
+	quit     chan struct{}
+	wg       sync.WaitGroup
 
 	mu      sync.Mutex
 	resizes []resizeMark // PTY resizes to apply at ring offsets, in order
@@ -70,12 +78,38 @@ type feeder struct {
 	buf []byte
 }
 
-func newFeeder(ring *Ring, model ScreenModel, answer func([]byte)) *feeder {
-	f := &feeder{ring: ring, model: model, reqs: make(chan screenReq), quit: make(chan struct{}), buf: make([]byte, pumpBufSize), off: ring.Head()}
-	f.wg.Add(2)
+func newFeeder(ring *Ring, newModel func(Size) ScreenModel, sz Size, answer func([]byte), rebuilt func(), log *slog.Logger) *feeder {
+	f := &feeder{ring: ring, newModel: newModel, size: sz, answer: answer, rebuilt: rebuilt, log: log, reqs: make(chan screenReq), quit: make(chan struct{}), buf: make([]byte, pumpBufSize), off: ring.Head()}
+	f.startModel()
+	f.wg.Add(1)
 	go f.loop()
-	go f.answerQueries(answer)
 	return f
+}
+
+// startModel makes a fresh model of the current size and drains its
+// answers.
+func (f *feeder) startModel() {
+	f.model = f.newModel(f.size)
+	f.wg.Add(1)
+	go f.answerQueries(f.model)
+}
+
+// guard contains a panic of the model (a bug in it that some program's
+// output reaches) to this session: it is logged with the offset of the
+// bytes that caused it (f.off is where the failing chunk starts), and the
+// model is rebuilt empty at the current size; the bytes that broke it are
+// skipped and the program is asked to redraw. The daemon and every other
+// session go on. Defer it directly: recover works only there.
+func (f *feeder) guard(what string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	f.log.Error("screen model failed; rebuilt from the following output", "step", what, "offset", f.off, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	f.model.Close()
+	f.startModel()
+	f.off = f.ring.Head()
+	f.rebuilt()
 }
 
 // resizeAt records that the PTY took size sz when the ring head was at off;
@@ -138,29 +172,36 @@ func (f *feeder) loop() {
 			wake = sub.C
 		case r := <-f.reqs:
 			f.catchUp(f.ring.Head())
-			var b bytes.Buffer
-			switch r.kind {
-			case reqRepaint:
-				f.model.Repaint(&b)
-			case reqText:
-				f.model.Text(&b, false)
-			case reqANSI:
-				f.model.Text(&b, true)
-			}
-			r.reply <- screenReply{data: b.Bytes(), off: f.off}
+			r.reply <- f.render(r.kind)
 		}
 	}
 }
 
+// render builds a repaint or text of the screen as parsed so far.
+func (f *feeder) render(kind int) (rep screenReply) {
+	// What the caller gets if the model fails: a cleared screen at the
+	// offset the rebuilt model starts from.
+	rep = screenReply{data: []byte("\x1b[H\x1b[2J"), off: f.ring.Head()}
+	defer f.guard("render")
+	var b bytes.Buffer
+	switch kind {
+	case reqRepaint:
+		f.model.Repaint(&b)
+	case reqText:
+		f.model.Text(&b, false)
+	case reqANSI:
+		f.model.Text(&b, true)
+	}
+	return screenReply{data: b.Bytes(), off: f.off}
+}
+
 // catchUp parses the ring up to target, applying resizes at their offsets.
 func (f *feeder) catchUp(target uint64) {
+	defer f.guard("write")
 	for f.off < target {
 		limit := target
 		f.mu.Lock()
-		for len(f.resizes) > 0 && f.resizes[0].off <= f.off {
-			f.model.Resize(f.resizes[0].sz)
-			f.resizes = f.resizes[1:]
-		}
+		f.applyResizesLocked()
 		if len(f.resizes) > 0 && f.resizes[0].off < limit {
 			limit = f.resizes[0].off
 		}
@@ -169,8 +210,9 @@ func (f *feeder) catchUp(target uint64) {
 		n, lost := f.ring.ReadAt(f.buf[:want], f.off)
 		if lost {
 			// Past the bound: parse only the newest feederWindow bytes.
-			skipTo := max(f.ring.Tail(), f.ring.Head()-feederWindow)
-			f.off = skipTo
+			// (Head may be below feederWindow: no unsigned underflow.)
+			head := f.ring.Head()
+			f.off = max(f.ring.Tail(), head-min(head, feederWindow))
 			continue
 		}
 		if n == 0 {
@@ -180,22 +222,29 @@ func (f *feeder) catchUp(target uint64) {
 		f.off += uint64(n)
 	}
 	f.mu.Lock()
-	for len(f.resizes) > 0 && f.resizes[0].off <= f.off {
-		f.model.Resize(f.resizes[0].sz)
-		f.resizes = f.resizes[1:]
-	}
+	f.applyResizesLocked()
 	f.mu.Unlock()
 }
 
-// answerQueries drains the model's replies (it blocks until they are read)
-// and hands them to answer.
-func (f *feeder) answerQueries(answer func([]byte)) {
+// applyResizesLocked resizes the model for every resize it has parsed up
+// to. f.mu must be held.
+func (f *feeder) applyResizesLocked() {
+	for len(f.resizes) > 0 && f.resizes[0].off <= f.off {
+		f.size = f.resizes[0].sz
+		f.model.Resize(f.size)
+		f.resizes = f.resizes[1:]
+	}
+}
+
+// answerQueries drains a model's replies (it blocks until they are read)
+// and hands them to the feeder's answer.
+func (f *feeder) answerQueries(m ScreenModel) {
 	defer f.wg.Done()
 	buf := make([]byte, 256)
 	for {
-		n, err := f.model.Replies().Read(buf)
+		n, err := m.Replies().Read(buf)
 		if n > 0 && !colourReply(buf[:n]) {
-			answer(bytes.Clone(buf[:n]))
+			f.answer(bytes.Clone(buf[:n]))
 		}
 		if err != nil {
 			return

@@ -58,6 +58,7 @@ type inputQueue struct {
 	mu      sync.Mutex // guards everything below
 	chunks  []inputChunk
 	resize  *Size // pending window size
+	wiggle  bool  // make the program redraw: a SIGWINCH without a new size
 	closed  bool
 	wake    chan struct{} // one slot: chunks, a resize, or close
 	stopped chan struct{} // closed when the goroutine has ended
@@ -117,6 +118,17 @@ func (q *inputQueue) write(src *inputSource, p []byte, wait bool, cancel <-chan 
 func (q *inputQueue) setSize(sz Size) {
 	q.mu.Lock()
 	q.resize = &sz
+	q.mu.Unlock()
+	q.poke()
+	q.interrupt()
+}
+
+// redraw makes the program repaint its screen, as after a window change:
+// the kernel sends SIGWINCH only when the size changes, so the size is set
+// one row smaller and back.
+func (q *inputQueue) redraw(sz Size) {
+	q.mu.Lock()
+	q.resize, q.wiggle = &sz, true
 	q.mu.Unlock()
 	q.poke()
 	q.interrupt()
@@ -194,6 +206,10 @@ func (q *inputQueue) applyResizeLocked() {
 	}
 	sz := *q.resize
 	q.resize = nil
+	if q.wiggle && sz.Rows > MinRows {
+		setWinsize(q.master, Size{sz.Cols, sz.Rows - 1})
+	}
+	q.wiggle = false
 	if err := setWinsize(q.master, sz); err != nil && q.onErr != nil {
 		q.onErr(err)
 	}

@@ -79,6 +79,8 @@ type Options struct {
 	// Sink, if set, opens the log of a session: every output line goes to
 	// its Line (which must not block), and it is closed with the session.
 	Sink func(session string) (LineSink, error)
+
+	newScreen func(Size) ScreenModel // tests replace the screen model
 }
 
 // LineSink receives a session's output as text lines.
@@ -103,6 +105,9 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.newScreen == nil {
+		o.newScreen = func(sz Size) ScreenModel { return newVTScreen(sz) }
+	}
 	return o
 }
 
@@ -122,7 +127,7 @@ func newSession(spec Spec, o Options) *Session {
 		changed: make(chan struct{}),
 		answers: newInputSource(nil),
 	}
-	s.feeder = newFeeder(s.ring, newVTScreen(spec.Size), s.answerQuery)
+	s.feeder = newFeeder(s.ring, o.newScreen, spec.Size, s.answerQuery, s.redraw, s.log)
 	var sink LineSink
 	if o.Sink != nil {
 		var err error
@@ -187,6 +192,15 @@ func (s *Session) answerQuery(p []byte) {
 	s.mu.Unlock()
 	if !attached {
 		s.input(s.answers, p, false, nil)
+	}
+}
+
+// redraw asks the program to repaint its screen (a window-size wiggle).
+func (s *Session) redraw() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run != nil {
+		s.run.input.redraw(s.size)
 	}
 }
 

@@ -1,0 +1,152 @@
+package ptykeeper
+
+// fault_test.go: what one misbehaving program, model or client must not do
+// to the keeper (issue 9). `go test -run Fault ./...` runs the whole suite.
+
+import (
+	"bytes"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
+)
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func shSpec(name, script string) Spec {
+	return Spec{Name: name, Command: []string{"/bin/sh", "-c", script}, Autostart: true}
+}
+
+// Eleven bytes that crashed x/vt (a scroll region whose bottom lies past
+// the last row, then insert line) leave the daemon and the other sessions
+// running, and the session's screen is rebuilt from what follows.
+func TestFaultCrashBytesContained(t *testing.T) {
+	var logs syncBuffer
+	k := newKeeper(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	other := addProg(t, k, "other", "counter")
+	s, err := k.Add(shSpec("crash", `printf '\033[0;30r\033[L'; read x; echo "after $x"; exec sleep 1000`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitSnapshot(t, other, "count 2")
+	// Make sure the bytes have been parsed, whatever the model does with them.
+	s.Snapshot(false)
+	s.Send([]byte("crash\r"))
+	waitSnapshot(t, s, "after crash")
+	before := other.Status()
+	waitSnapshot(t, other, "count "+strconv.Itoa(countOf(t, other)+2))
+	if st := other.Status(); st.State != Running || st.Pid != before.Pid {
+		t.Fatalf("other session after the crash: %+v", st)
+	}
+	t.Logf("log: %s", logs.String())
+}
+
+// countOf reads the newest "count N" of a counter session.
+func countOf(t *testing.T, s *Session) int {
+	t.Helper()
+	snap := string(s.Snapshot(false))
+	i := strings.LastIndex(snap, "count ")
+	n := 0
+	for _, c := range snap[i+len("count "):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// panicky is a screen model with a bug: it panics when it sees "BOOM" in
+// Write, or on Repaint once armed.
+type panicky struct {
+	ScreenModel
+	repaintBoom *bool
+}
+
+func (p panicky) Write(b []byte) {
+	if bytes.Contains(b, []byte("BOOM")) {
+		panic("model bug")
+	}
+	p.ScreenModel.Write(b)
+}
+
+func (p panicky) Repaint(b *bytes.Buffer) {
+	if *p.repaintBoom {
+		*p.repaintBoom = false
+		panic("repaint bug")
+	}
+	p.ScreenModel.Repaint(b)
+}
+
+// A model that panics is contained to its session: logged with the
+// session's name and the offset, rebuilt, and the screen is right again
+// after the program's next output.
+func TestFaultPanickingModel(t *testing.T) {
+	var logs syncBuffer
+	var boomMu sync.Mutex
+	boom := false
+	o := Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	o.newScreen = func(sz Size) ScreenModel {
+		boomMu.Lock()
+		defer boomMu.Unlock()
+		return panicky{newVTScreen(sz), &boom}
+	}
+	k := newKeeper(t, o)
+	s := addProg(t, k, "cat", "cat")
+	waitSnapshot(t, s, "cat>")
+	s.Send([]byte("BOOM\r"))
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(logs.String(), "screen model failed") }) {
+		t.Fatalf("no log of the model's failure: %s", logs.String())
+	}
+	if l := logs.String(); !strings.Contains(l, "session=cat") || !strings.Contains(l, "offset=") {
+		t.Fatalf("the log line lacks the session or the offset: %s", l)
+	}
+	s.Send([]byte("fine\r"))
+	waitSnapshot(t, s, `got "fine"`)
+
+	// A repaint that panics gives the client a cleared screen, not a dead
+	// daemon; the next attach is whole again.
+	boomMu.Lock()
+	boom = true
+	boomMu.Unlock()
+	v := attachView(t, s, AttachOptions{})
+	v.close()
+	v2 := attachView(t, s, AttachOptions{})
+	s.Send([]byte("again\r"))
+	v2.waitText(t, `got "again"`)
+}
+
+// The screen model that fell behind a small flood by more than the ring
+// holds picks up again: the newest output shows (an unsigned underflow
+// once made it skip to an offset near 2^64 and never update again).
+func TestFaultModelFallsBehindSmallFlood(t *testing.T) {
+	// A ring smaller than what the model parses at once, and a flood
+	// smaller than the window it re-parses from after losing track.
+	k := newKeeper(t, Options{RingMin: 4 << 10, RingMax: 4 << 10})
+	for i := range 5 {
+		s := addProg(t, k, "flood"+strconv.Itoa(i), "flood", "200000")
+		waitSnapshot(t, s, "flood done")
+		v := attachView(t, s, AttachOptions{})
+		v.waitText(t, "flood done")
+		v.close()
+	}
+}
