@@ -74,8 +74,9 @@ type feeder struct {
 	mu      sync.Mutex
 	resizes []resizeMark // PTY resizes to apply at ring offsets, in order
 
-	off uint64
-	buf []byte
+	off     uint64
+	parsing uint64 // while Write runs: the end of the chunk it parses
+	buf     []byte
 }
 
 func newFeeder(ring *Ring, newModel func(Size) ScreenModel, sz Size, answer func([]byte), rebuilt func(), log *slog.Logger) *feeder {
@@ -97,19 +98,50 @@ func (f *feeder) startModel() {
 // guard contains a panic of the model (a bug in it that some program's
 // output reaches) to this session: it is logged with the offset of the
 // bytes that caused it (f.off is where the failing chunk starts), and the
-// model is rebuilt empty at the current size; the bytes that broke it are
-// skipped and the program is asked to redraw. The daemon and every other
-// session go on. Defer it directly: recover works only there.
+// model is rebuilt. The daemon and every other session go on. Defer it
+// directly: recover works only there.
 func (f *feeder) guard(what string) {
 	r := recover()
 	if r == nil {
 		return
 	}
-	f.log.Error("screen model failed; rebuilt from the following output", "step", what, "offset", f.off, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	f.log.Error("screen model failed; rebuilt", "step", what, "offset", f.off, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	f.rebuild()
+}
+
+// rebuild replaces a failed model. After a failed Write, the new model
+// re-parses what the ring still holds before the chunk that broke the old
+// one (at most feederWindow), and that chunk is skipped; after a failed
+// render, the same bytes would fail again, so it starts empty. Either way
+// the program is asked to redraw.
+func (f *feeder) rebuild() {
 	f.model.Close()
 	f.startModel()
-	f.off = f.ring.Head()
+	if f.parsing > f.off {
+		f.replay(f.off)
+		f.off = f.parsing
+	}
+	f.parsing = 0
 	f.rebuilt()
+}
+
+// replay feeds the new model the retained output before end. If that
+// fails too, the model starts empty.
+func (f *feeder) replay(end uint64) {
+	defer func() {
+		if recover() != nil {
+			f.model.Close()
+			f.startModel()
+		}
+	}()
+	for off := max(f.ring.Tail(), end-min(end, feederWindow)); off < end; {
+		n, lost := f.ring.ReadAt(f.buf[:min(uint64(len(f.buf)), end-off)], off)
+		if lost || n == 0 {
+			return
+		}
+		f.model.Write(f.buf[:n])
+		off += uint64(n)
+	}
 }
 
 // resizeAt records that the PTY took size sz when the ring head was at off;
@@ -181,7 +213,7 @@ func (f *feeder) loop() {
 func (f *feeder) render(kind int) (rep screenReply) {
 	// What the caller gets if the model fails: a cleared screen at the
 	// offset the rebuilt model starts from.
-	rep = screenReply{data: []byte("\x1b[H\x1b[2J"), off: f.ring.Head()}
+	rep = screenReply{data: []byte("\x1b[H\x1b[2J"), off: f.off}
 	defer f.guard("render")
 	var b bytes.Buffer
 	switch kind {
@@ -218,8 +250,9 @@ func (f *feeder) catchUp(target uint64) {
 		if n == 0 {
 			return
 		}
+		f.parsing = f.off + uint64(n)
 		f.model.Write(f.buf[:n])
-		f.off += uint64(n)
+		f.off, f.parsing = f.parsing, 0
 	}
 	f.mu.Lock()
 	f.applyResizesLocked()
