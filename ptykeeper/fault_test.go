@@ -5,6 +5,7 @@ package ptykeeper
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -156,5 +157,58 @@ func TestFaultModelFallsBehindSmallFlood(t *testing.T) {
 		v := attachView(t, s, AttachOptions{})
 		v.waitText(t, "flood done")
 		v.close()
+	}
+}
+
+// lineRecorder is a LineSink that keeps what it got.
+type lineRecorder struct {
+	mu     sync.Mutex
+	lines  []string
+	closed bool
+}
+
+func (r *lineRecorder) Line(l []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, string(l))
+}
+
+func (r *lineRecorder) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+}
+
+func (r *lineRecorder) get() ([]string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...), r.closed
+}
+
+// kill and shutdown keep the program's last output: the unfinished last
+// line reaches the log (and history) before the session goes.
+func TestFaultLastWordsKept(t *testing.T) {
+	for _, how := range []string{"kill", "shutdown"} {
+		t.Run(how, func(t *testing.T) {
+			rec := &lineRecorder{}
+			k := New(Options{Sink: func(string) (LineSink, error) { return rec, nil }})
+			s, err := k.Add(shSpec("words", `printf 'first line\nlast words'; exec sleep 1000`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitSnapshot(t, s, "last words")
+			if how == "kill" {
+				err = k.Remove("words")
+			} else {
+				err = k.Shutdown(context.Background())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, closed := rec.get()
+			if !closed || strings.Join(lines, "|") != "first line|last words" {
+				t.Fatalf("log got %q (closed %v), want the first line and the last words", lines, closed)
+			}
+		})
 	}
 }

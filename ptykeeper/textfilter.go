@@ -120,6 +120,14 @@ func (f *TextFilter) control(c byte) {
 	}
 }
 
+// Flush emits the unfinished last line, if any: the end of a program's
+// output need not end in a newline.
+func (f *TextFilter) Flush() {
+	if len(f.line) > 0 && !f.alt {
+		f.flush()
+	}
+}
+
 func (f *TextFilter) flush() {
 	f.cr = false
 	if f.Line != nil {

@@ -40,9 +40,14 @@ func (t *textPump) line(l []byte) {
 	}
 }
 
+// stop ends the pump once the program's output has ended: what the ring
+// still holds is turned into lines, the unfinished last line included, so
+// that history and the log file end with the program's last words.
 func (t *textPump) stop() {
 	close(t.quit)
 	t.wg.Wait()
+	t.drain(nil, make([]byte, pumpBufSize))
+	t.filter.Flush()
 	if t.sink != nil {
 		t.sink.Close()
 	}
@@ -102,7 +107,9 @@ func (t *textPump) drain(sub *Sub, buf []byte) int {
 		t.filter.Write(buf[:n])
 		t.off += uint64(n)
 		total += n
-		sub.Consumed(t.off)
+		if sub != nil {
+			sub.Consumed(t.off)
+		}
 	}
 }
 
