@@ -82,9 +82,20 @@ func Listen(path string) (*Listener, error) {
 	return &Listener{UnixListener: l, Path: path, lock: lock}, nil
 }
 
-// Close removes the socket and releases the lock.
-func (l *Listener) Close() error {
+// StopAccepting closes the listener and removes the socket, but keeps the
+// lock: a daemon shutting down holds it until its programs are stopped, so
+// that no second daemon starts the same sessions meanwhile.
+func (l *Listener) StopAccepting() error {
 	err := l.UnixListener.Close() // unlinks the socket
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close stops accepting and releases the lock.
+func (l *Listener) Close() error {
+	err := l.StopAccepting()
 	l.lock.Close()
 	return err
 }

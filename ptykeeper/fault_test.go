@@ -6,10 +6,13 @@ package ptykeeper
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
@@ -210,5 +213,32 @@ func TestFaultLastWordsKept(t *testing.T) {
 				t.Fatalf("log got %q (closed %v), want the first line and the last words", lines, closed)
 			}
 		})
+	}
+}
+
+// A stop kills what is left of the program's process group while the
+// child is dead but not yet reaped (its pid cannot name another process
+// then); after the reap the group is never signalled by number again.
+func TestFaultGroupKilledBeforeReapOnly(t *testing.T) {
+	k := newKeeper(t, Options{})
+	// The shell exits on TERM; its child in the same group ignores it.
+	s, err := k.Add(shSpec("leaver", `trap 'exit 0' TERM; (trap '' TERM; echo "grandchild $(exec sh -c 'echo $PPID')"; exec sleep 1000) & wait`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := waitSnapshot(t, s, "grandchild ")
+	var gpid int
+	fmt.Sscanf(snap[strings.Index(snap, "grandchild "):], "grandchild %d", &gpid)
+	s.mu.Lock()
+	r := s.run
+	s.mu.Unlock()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !testprog.WaitFor(wait, func() bool { return !alive(gpid) }) {
+		t.Fatalf("grandchild %d in the program's group survived the stop", gpid)
+	}
+	if err := r.signalGroup(syscall.SIGCONT); !errors.Is(err, errReaped) {
+		t.Fatalf("signalling a reaped run's group: %v, want errReaped", err)
 	}
 }

@@ -16,13 +16,14 @@ import (
 type Keeper struct {
 	opts Options
 
-	mu       sync.Mutex // guards sessions
+	mu       sync.Mutex // guards sessions and adding
 	sessions map[string]*Session
+	adding   map[string]bool // names being added: taken, not yet visible
 }
 
 // New returns an empty keeper.
 func New(o Options) *Keeper {
-	return &Keeper{opts: o.withDefaults(), sessions: map[string]*Session{}}
+	return &Keeper{opts: o.withDefaults(), sessions: map[string]*Session{}, adding: map[string]bool{}}
 }
 
 // ErrExists is returned when adding a session whose name is taken.
@@ -43,27 +44,35 @@ func (e *NotFoundError) Error() string {
 
 // Add creates a session from spec and, if spec.Autostart, starts it. A
 // program that cannot be started leaves no session behind when it never
-// restarts by itself.
+// restarts by itself. The session becomes visible (Get, List) only once it
+// was started: a client attaching at once must not find it STOPPED.
 func (k *Keeper) Add(spec Spec) (*Session, error) {
 	spec = spec.Defaults()
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	k.mu.Lock()
-	if _, ok := k.sessions[spec.Name]; ok {
+	if _, ok := k.sessions[spec.Name]; ok || k.adding[spec.Name] {
 		k.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrExists, spec.Name)
 	}
-	s := newSession(spec, k.opts)
-	k.sessions[spec.Name] = s
+	k.adding[spec.Name] = true
 	k.mu.Unlock()
-	if !spec.Autostart {
-		return s, nil
+	s := newSession(spec, k.opts)
+	var err error
+	if spec.Autostart {
+		err = s.Start()
 	}
-	if err := s.Start(); err != nil && spec.Restart == RestartNever {
-		k.Remove(spec.Name)
+	k.mu.Lock()
+	delete(k.adding, spec.Name)
+	if err != nil && spec.Restart == RestartNever {
+		k.mu.Unlock()
+		s.remove()
+		s.wg.Wait()
 		return nil, err
 	}
+	k.sessions[spec.Name] = s
+	k.mu.Unlock()
 	return s, nil
 }
 

@@ -4,9 +4,15 @@
 //   - per child (the default, and what tests use): one goroutine waits for
 //     exactly its pid, so other code in the process may run commands too;
 //   - subreaper (the daemon): the process adopts orphaned grandchildren, and
-//     a single loop reaps every child with wait4(-1) on SIGCHLD and dispatches
-//     by pid. A second waiter beside it would steal statuses, so in this mode
-//     nothing else in the process may wait for children.
+//     a single loop reaps every child on SIGCHLD and dispatches by pid. A
+//     second waiter beside it would steal statuses, so in this mode nothing
+//     else in the process may wait for children.
+//
+// Either way a child is first seen dead without being reaped (waitid with
+// WNOWAIT): while it is a zombie its pid, and so its process group id,
+// cannot be given to another process. The beforeReap hook runs then, so a
+// stop can still SIGKILL what is left of the program's process group
+// without any risk of signalling a stranger; then the zombie is reaped.
 
 package ptykeeper
 
@@ -17,17 +23,23 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
+type reapHooks struct {
+	beforeReap func() // the child is dead but not reaped: its pid is still ours
+	onExit     func(ExitStatus)
+}
+
 type reaperState struct {
 	mu        sync.Mutex // held across start so a fast exit is never missed
 	subreaper bool
-	waiting   map[int]func(ExitStatus)
+	waiting   map[int]reapHooks
 }
 
-var reaper = &reaperState{waiting: map[int]func(ExitStatus){}}
+var reaper = &reaperState{waiting: map[int]reapHooks{}}
 
 // EnableSubreaper makes this process the reaper of orphaned descendants and
 // starts the single reaping loop. Call it once, before starting any session.
@@ -49,6 +61,52 @@ func EnableSubreaper() error {
 	return nil
 }
 
+// siginfo is the part of Linux's siginfo_t that waitid fills for a child:
+// x/sys/unix's Siginfo keeps the pid in an unexported union.
+type siginfo struct {
+	signo, errno, code int32
+	_                  int32
+	pid                int32
+	uid                uint32
+	status             int32
+	_                  [128 - 28]byte
+}
+
+// waitDead waits (or with WNOHANG, looks) for a child that has exited, by
+// pid or any (pid -1), without reaping it. It returns 0 if there is none.
+func waitDead(pid int, options int) (int, error) {
+	var si siginfo
+	idtype, id := unix.P_PID, pid
+	if pid < 0 {
+		idtype, id = unix.P_ALL, 0
+	}
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_WAITID, uintptr(idtype), uintptr(id), uintptr(unsafe.Pointer(&si)), uintptr(unix.WEXITED|unix.WNOWAIT|options), 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, e
+		}
+		return int(si.pid), nil
+	}
+}
+
+// reap collects a dead child's status.
+func reap(pid int) ExitStatus {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return ExitStatus{Code: -1}
+		}
+		return statusFromWait(ws)
+	}
+}
+
 func (r *reaperState) reapAll() {
 	type done struct {
 		f  func(ExitStatus)
@@ -57,20 +115,18 @@ func (r *reaperState) reapAll() {
 	var ready []done
 	r.mu.Lock()
 	for {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if pid <= 0 || err != nil {
+		pid, err := waitDead(-1, unix.WNOHANG)
+		if err != nil || pid <= 0 {
 			break
 		}
-		if !ws.Exited() && !ws.Signaled() {
-			continue
-		}
-		if f, ok := r.waiting[pid]; ok { // else an adopted orphan: reaped, done
+		h, ours := r.waiting[pid]
+		if ours {
 			delete(r.waiting, pid)
-			ready = append(ready, done{f, statusFromWait(ws)})
+			h.beforeReap()
+		}
+		st := reap(pid)
+		if ours { // else an adopted orphan: reaped, done
+			ready = append(ready, done{h.onExit, st})
 		}
 	}
 	r.mu.Unlock()
@@ -79,8 +135,9 @@ func (r *reaperState) reapAll() {
 	}
 }
 
-// start starts cmd and arranges for onExit to run once with its status.
-func (r *reaperState) start(cmd *exec.Cmd, onExit func(ExitStatus)) (int, error) {
+// start starts cmd and arranges for h.beforeReap and then h.onExit to run
+// once when it exits.
+func (r *reaperState) start(cmd *exec.Cmd, h reapHooks) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	closeOnExec()
@@ -91,25 +148,18 @@ func (r *reaperState) start(cmd *exec.Cmd, onExit func(ExitStatus)) (int, error)
 	// We wait by pid ourselves; drop os.Process's pidfd so it cannot leak.
 	cmd.Process.Release()
 	if r.subreaper {
-		r.waiting[pid] = onExit
+		r.waiting[pid] = h
 		return pid, nil
 	}
 	go func() {
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(pid, &ws, 0, nil)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				onExit(ExitStatus{Code: -1})
-				return
-			}
-			if ws.Exited() || ws.Signaled() {
-				onExit(statusFromWait(ws))
-				return
-			}
+		if _, err := waitDead(pid, 0); err != nil {
+			// Not ours to wait for after all (reaped elsewhere): without a
+			// zombie the pid is not safe to signal, so no beforeReap.
+			h.onExit(ExitStatus{Code: -1})
+			return
 		}
+		h.beforeReap()
+		h.onExit(reap(pid))
 	}()
 	return pid, nil
 }

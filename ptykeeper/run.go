@@ -9,7 +9,9 @@
 package ptykeeper
 
 import (
+	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,10 +35,16 @@ type run struct {
 	pumped chan struct{} // closed when the pump saw the end of output
 	done   chan struct{} // closed when exited and drained; master closed
 
-	// stopping is set when the supervisor stops the run: once the child is
-	// reaped, whatever is left of its process group is killed.
+	// stopping is set when the supervisor stops the run: when the child
+	// has died, whatever is left of its process group is killed.
 	stopping atomic.Bool
+
+	sigMu  sync.Mutex // guards reaped; held while signalling the group
+	reaped bool       // the child was reaped: its pid may belong to another process
 }
+
+// errReaped is returned when signalling a run whose child was reaped.
+var errReaped = errors.New("program already reaped")
 
 // startRun spawns spec and starts draining it into ring. onDone runs once the
 // run is done.
@@ -47,10 +55,13 @@ func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run
 		pumped:  make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	proc, err := spawn(spec, sz, func(st ExitStatus) {
+	proc, err := spawn(spec, sz, reapHooks{beforeReap: r.beforeReap, onExit: func(st ExitStatus) {
+		r.sigMu.Lock()
+		r.reaped = true
+		r.sigMu.Unlock()
 		r.status = st
 		close(r.exited)
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +70,6 @@ func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run
 	go r.pump(ring)
 	go func() {
 		<-r.exited
-		if r.stopping.Load() {
-			r.signalGroup(unix.SIGKILL)
-		}
 		r.input.close() // nobody reads input any more; stop writing before the close
 		select {
 		case <-r.pumped:
@@ -94,8 +102,26 @@ func (r *run) pump(ring *Ring) {
 	}
 }
 
+// beforeReap runs when the child has died but is not reaped yet, so its pid
+// still names its process group and no other process: a stopped run's
+// leftovers (grandchildren in the group) are killed now.
+func (r *run) beforeReap() {
+	r.sigMu.Lock()
+	defer r.sigMu.Unlock()
+	if r.stopping.Load() {
+		unix.Kill(-r.proc.pid, unix.SIGKILL)
+	}
+	r.reaped = true
+}
+
 // signalGroup sends sig to the run's process group (the child is a session
-// leader, so its pid is the group id).
+// leader, so its pid is the group id), unless the child was reaped: then
+// that number may belong to somebody else.
 func (r *run) signalGroup(sig unix.Signal) error {
+	r.sigMu.Lock()
+	defer r.sigMu.Unlock()
+	if r.reaped {
+		return errReaped
+	}
 	return unix.Kill(-r.proc.pid, sig)
 }

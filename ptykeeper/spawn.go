@@ -150,8 +150,8 @@ type process struct {
 // spawn starts spec's command under a new PTY of size sz. The child is a
 // session leader with the PTY as its controlling terminal, gets exactly fds
 // 0, 1 and 2, default signal dispositions, and the environment from environ.
-// onExit runs once with its wait status.
-func spawn(spec Spec, sz Size, onExit func(ExitStatus)) (*process, error) {
+// The hooks run once when it exits (see reaper.go).
+func spawn(spec Spec, sz Size, h reapHooks) (*process, error) {
 	cred, home, err := spec.credential()
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func spawn(spec Spec, sz Size, onExit func(ExitStatus)) (*process, error) {
 			Credential: cred,
 		},
 	}
-	pid, err := reaper.start(cmd, onExit)
+	pid, err := reaper.start(cmd, h)
 	if err != nil {
 		master.Close()
 		return nil, fmt.Errorf("start %s: %w", spec.Command[0], err)

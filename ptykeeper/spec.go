@@ -103,7 +103,7 @@ func (s Spec) Validate() error {
 // daemonOnlyEnv lists variables that describe the daemon's own relationship
 // with its service manager. Passing them on would make a program answer
 // systemd in ptykeeper's name.
-var daemonOnlyEnv = []string{"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "INVOCATION_ID", "JOURNAL_STREAM", "PTYKEEPER_SOCKET"}
+var daemonOnlyEnv = []string{"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "INVOCATION_ID", "JOURNAL_STREAM", "PTYKEEPER_SOCKET", "PTYKEEPER_READY_FD"}
 
 // environ builds the program's environment: a small clean base (or the
 // daemon's own, minus its service-manager variables, with InheritEnv), then

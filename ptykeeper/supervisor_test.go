@@ -26,12 +26,14 @@ func watchStates(s *Session) (get func() []transition, stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	var once sync.Once
+	// The first state is read before returning: the caller may change it at
+	// once.
+	s.mu.Lock()
+	st, ch := s.state, s.changed
+	s.mu.Unlock()
 	go func() {
 		defer close(finished)
 		for {
-			s.mu.Lock()
-			st, ch := s.state, s.changed
-			s.mu.Unlock()
 			mu.Lock()
 			if len(seen) == 0 || seen[len(seen)-1].state != st {
 				seen = append(seen, transition{st, time.Now()})
@@ -42,6 +44,9 @@ func watchStates(s *Session) (get func() []transition, stop func()) {
 			case <-done:
 				return
 			}
+			s.mu.Lock()
+			st, ch = s.state, s.changed
+			s.mu.Unlock()
 		}
 	}()
 	return func() []transition {

@@ -51,7 +51,7 @@ func detach(o *serveOptions, cfg *config.Config, stderr io.Writer) int {
 		return fail(stderr, 1, err)
 	}
 	var args []string
-	for _, a := range os.Args[1:] {
+	for _, a := range withoutSocketFlags(os.Args[1:]) {
 		if a != "--detach" && a != "-detach" {
 			args = append(args, a)
 		}
@@ -89,6 +89,20 @@ func detach(o *serveOptions, cfg *config.Config, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "ptykeeper serve: %s\n", msg)
 	return 1
+}
+
+// withoutSocketFlags drops the global --socket flags in front of the
+// command: the child gets the socket as an absolute path instead, since it
+// runs in /.
+func withoutSocketFlags(args []string) []string {
+	for len(args) > 0 && strings.HasPrefix(args[0], "--socket") {
+		if args[0] == "--socket" && len(args) > 1 {
+			args = args[2:]
+		} else {
+			args = args[1:]
+		}
+	}
+	return args
 }
 
 func absPath(p string) string {

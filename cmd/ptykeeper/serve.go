@@ -169,6 +169,9 @@ func serve(socket string, socketExplicit bool, args []string, stderr io.Writer) 
 
 func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stderr io.Writer) int {
 	log := newLogger(o.logFormat, stderr)
+	// Take the --detach parent's pipe, and its variable out of our
+	// environment, before any program can inherit either.
+	readyFile()
 	if p := os.Getenv("PTYKEEPER_CPUPROFILE"); p != "" { // for benchmarks
 		if f, err := os.Create(p); err == nil {
 			pprof.StartCPUProfile(f)
@@ -208,11 +211,9 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 	d := &daemonState{opts: o, k: k, log: log}
 	srv := &attach.Server{Keeper: k, Daemon: d, Log: log}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l.UnixListener) }()
 	sshSrv, err := startSSH(o, cfg, k, d, log, served)
 	if err != nil {
 		l.Close()
-		srv.Close()
 		return fail(stderr, 1, err)
 	}
 
@@ -221,6 +222,9 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 			log.Error("session not started", "session", spec.Name, "err", err)
 		}
 	}
+	// Accepted only now: a client that connected early (the socket exists
+	// since Listen) waits in the backlog instead of finding no session.
+	go func() { served <- srv.Serve(l.UnixListener) }()
 	log.Info("serving", "socket", o.socket, "sessions", strings.Join(k.Names(), ","), "config", cfg.Path, "pid", os.Getpid())
 	if names := k.Names(); len(names) > 0 {
 		log.Info("attach with: ptykeeper attach " + names[0])
@@ -254,7 +258,8 @@ loop:
 		}
 	}
 	sd.SdNotify(false, sd.SdNotifyStopping)
-	l.Close()
+	l.StopAccepting()
+	defer l.Close() // the single-daemon lock goes last, once the programs are stopped
 	if sshSrv != nil {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		sshSrv.Shutdown(sctx)
