@@ -53,7 +53,7 @@ func TestFaultPasteThenDetach(t *testing.T) {
 	tm := d.attach(t, "stall")
 	tm.waitText(t, "stalled")
 	paste := bytes.Repeat(append(bytes.Repeat([]byte("p"), 999), '\r'), 40)
-	go tm.pty.Write(paste) // the terminal's own buffer may not take it all at once
+	go tm.pty.Write(paste)            // the terminal's own buffer may not take it all at once
 	time.Sleep(50 * time.Millisecond) // let the client read some of it: the paste comes first
 	start := time.Now()
 	tm.pty.Write([]byte{0x1c})
