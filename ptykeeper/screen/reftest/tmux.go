@@ -1,0 +1,108 @@
+// tmux.go owns the private tmux server the reference terminal runs in: its
+// start, its options, running commands against it, and its end.
+
+package reftest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrNoTmux is returned by StartServer when no tmux binary is on PATH.
+var ErrNoTmux = errors.New("tmux not found on PATH: install it (Debian: apt-get install tmux)")
+
+// Server is one private tmux server, reached through a socket in its own
+// temporary directory; no user's tmux server is touched. It keeps one base
+// session alive whose only process exits when the process that started the
+// server dies, so a killed test binary leaves no server behind (tmux exits
+// once it has no sessions).
+//
+// A Server is safe for concurrent use: every method runs its own tmux
+// client process.
+type Server struct {
+	dir    string // temporary directory holding the socket
+	sock   string
+	serial atomic.Int64 // names windows and sessions
+	once   sync.Once
+}
+
+// baseSession is the name of the session that keeps the server alive.
+const baseSession = "base"
+
+// StartServer starts a private tmux server with options that make it a
+// plain reference terminal: no status line, no history,
+// TERM=xterm-256color for programs it runs. (The global option
+// window-size manual would be natural, but tmux 3.3a crashes creating a
+// session with it and no client; windows are sized one by one instead.)
+func StartServer() (*Server, error) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		return nil, ErrNoTmux
+	}
+	dir, err := os.MkdirTemp("", "reftest-tmux-")
+	if err != nil {
+		return nil, fmt.Errorf("start tmux: %w", err)
+	}
+	s := &Server{dir: dir, sock: filepath.Join(dir, "sock")}
+	// tail --pid exits when this process dies, and with it the base
+	// session and then the server.
+	watch := "exec tail --pid=" + strconv.Itoa(os.Getpid()) + " -f /dev/null"
+	_, err = s.Run(nil,
+		"new-session", "-d", "-s", baseSession, "-x", "80", "-y", "24", watch, ";",
+		"set", "-g", "status", "off", ";",
+		"set", "-g", "history-limit", "0", ";",
+		"set", "-g", "remain-on-exit", "off", ";",
+		"set", "-g", "default-terminal", "xterm-256color", ";",
+		"set", "-s", "escape-time", "0")
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Socket returns the path of the server's socket (for tmux -S).
+func (s *Server) Socket() string { return s.sock }
+
+// Run runs one tmux client with args (commands separated by ";" arguments)
+// and stdin as its standard input, and returns its standard output.
+func (s *Server) Run(stdin []byte, args ...string) ([]byte, error) {
+	cmd := exec.Command("tmux", append([]string{"-S", s.sock, "-f", "/dev/null"}, args...)...)
+	cmd.Env = append(os.Environ(), "TMUX=") // never talk to an enclosing tmux
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.Bytes(), fmt.Errorf("tmux %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(errb.Bytes()))
+	}
+	return out.Bytes(), nil
+}
+
+// name returns a fresh window or session name with prefix. Names never
+// contain a '.', which tmux would read as window.pane.
+func (s *Server) name(prefix string) string {
+	return prefix + strconv.FormatInt(s.serial.Add(1), 10)
+}
+
+// Close kills the server and removes its directory. It is idempotent.
+func (s *Server) Close() error {
+	var err error
+	s.once.Do(func() {
+		if _, kerr := s.Run(nil, "kill-server"); kerr != nil && !strings.Contains(kerr.Error(), "no server running") {
+			err = kerr
+		}
+		if rerr := os.RemoveAll(s.dir); rerr != nil && err == nil {
+			err = fmt.Errorf("remove tmux dir: %w", rerr)
+		}
+	})
+	return err
+}
