@@ -10,10 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 )
 
 // ErrNoTmux is returned by StartServer when no tmux binary is on PATH.
@@ -32,6 +34,9 @@ type Server struct {
 	sock   string
 	serial atomic.Int64 // names windows and sessions
 	once   sync.Once
+	// clients bounds the tmux clients running at once: the server is one
+	// thread, and parallel tests would otherwise start hundreds.
+	clients chan struct{}
 }
 
 // baseSession is the name of the session that keeps the server alive.
@@ -50,7 +55,7 @@ func StartServer() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start tmux: %w", err)
 	}
-	s := &Server{dir: dir, sock: filepath.Join(dir, "sock")}
+	s := &Server{dir: dir, sock: filepath.Join(dir, "sock"), clients: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	// tail --pid exits when this process dies, and with it the base
 	// session and then the server.
 	watch := "exec tail --pid=" + strconv.Itoa(os.Getpid()) + " -f /dev/null"
@@ -74,6 +79,8 @@ func (s *Server) Socket() string { return s.sock }
 // Run runs one tmux client with args (commands separated by ";" arguments)
 // and stdin as its standard input, and returns its standard output.
 func (s *Server) Run(stdin []byte, args ...string) ([]byte, error) {
+	s.clients <- struct{}{}
+	defer func() { <-s.clients }()
 	cmd := exec.Command("tmux", append([]string{"-S", s.sock, "-f", "/dev/null"}, args...)...)
 	cmd.Env = append(os.Environ(), "TMUX=") // never talk to an enclosing tmux
 	if stdin != nil {
@@ -105,4 +112,60 @@ func (s *Server) Close() error {
 		}
 	})
 	return err
+}
+
+// shared is the one server of a test binary, started on first use.
+var shared struct {
+	sync.Mutex
+	srv *Server
+	err error
+}
+
+// Shared returns the test binary's server, starting it on first use. Main
+// stops it; without Main it ends within a second of the test binary's exit.
+func Shared() (*Server, error) {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.srv == nil && shared.err == nil {
+		shared.srv, shared.err = StartServer()
+	}
+	return shared.srv, shared.err
+}
+
+// Require returns the shared server, or skips the test (tmux missing) or
+// fails it (tmux failed to start).
+func Require(t testing.TB) *Server {
+	t.Helper()
+	srv, err := Shared()
+	if errors.Is(err, ErrNoTmux) {
+		t.Skip("reftest: " + err.Error())
+	}
+	if err != nil {
+		t.Fatalf("reftest: %v", err)
+	}
+	return srv
+}
+
+// TestingM is what Main wraps: *testing.M, and what goleak.VerifyTestMain
+// takes.
+type TestingM interface{ Run() int }
+
+// Main wraps a test binary's M so the shared server stops after the tests:
+//
+//	func TestMain(m *testing.M) { goleak.VerifyTestMain(reftest.Main(m)) }
+func Main(m TestingM) TestingM { return mainM{m} }
+
+type mainM struct{ m TestingM }
+
+func (w mainM) Run() int {
+	code := w.m.Run()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.srv != nil {
+		if err := shared.srv.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "reftest: stop tmux:", err)
+		}
+		shared.srv = nil
+	}
+	return code
 }
