@@ -85,7 +85,7 @@ func Cases() []Case {
 		{"tabs", "default tab stops", "a\tb\tc\td"},
 		{"tabs-set", "tab stops cleared and set", "\x1b[3g\x1b[1;5H\x1bH\x1b[1;20H\x1bH\x1b[1;61H\x1bH\x1b[2;1H\ta\tb\tc\td"},
 		{"tabs-clear-one", "one tab stop cleared", "\x1b[1;17H\x1b[0g\r\ta\tb"},
-		{"tabs-cht-cbt", "forward and backward tabulation", "\x1b[1;1H\x1b[3Ia\x1b[2Zb"},
+		{"tabs-cbt", "backward tabulation (tmux 3.3a has no CHT)", "\x1b[1;30H\x1b[2Zb\x1b[Zc"},
 		// character sets
 		{"dec-graphics", "DEC line drawing in G0", "\x1b(0lqqk\r\nx  x\r\nmqqj\x1b(B done"},
 		{"dec-graphics-left-on", "G0 left in DEC line drawing", "text \x1b(0lqk"},
