@@ -61,18 +61,18 @@ func TestReferenceFresh(t *testing.T) {
 	}
 }
 
-// A stream is its own exact repaint: every synthetic case compares equal
-// to itself, so differences found are the model's, not the harness's.
-func TestCompareSelf(t *testing.T) {
-	srv := Require(t)
-	for _, c := range Cases() {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			if err := Compare(srv, c.Data, c.Data, InGround(c.Data), suiteCols, suiteRows); err != nil {
-				t.Error(err)
-			}
-		})
-	}
+// replay is the perfect model: its repaint is everything it received.
+type replay struct{ b []byte }
+
+func (r *replay) Write(p []byte)                  { r.b = append(r.b, p...) }
+func (r *replay) AppendRepaint(dst []byte) []byte { return append(dst, r.b...) }
+
+// A perfect model passes every case and every cut (including cuts inside
+// a sequence): differences the suite reports are the model's, not the
+// harness's or the reference's.
+func TestPerfectModelPasses(t *testing.T) {
+	Suite{New: func(int, int) Model { return &replay{} }, StreamDir: "../testdata/streams",
+		RandomCuts: 4, ArbitraryCuts: 2, MaxBytes: 32 << 10}.Run(t)
 }
 
 // Each phase of Compare catches what it is there for.

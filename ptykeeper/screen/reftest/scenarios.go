@@ -1,8 +1,8 @@
-// scenarios.go lists what is recorded: one scenario per stream file, with the
-// generator scripts and texts they use. Keep it in step with
-// testdata/streams/README.md.
+// scenarios.go lists the recorded streams of testdata/streams: one scenario
+// per file, with the generator scripts and texts they use. Keep it in step
+// with testdata/streams/README.md; cmd/record re-makes the files.
 
-package main
+package reftest
 
 import (
 	"os"
@@ -11,117 +11,118 @@ import (
 	"time"
 )
 
-func scenarios() []scenario {
-	return []scenario{
+// Scenarios returns the recordings of testdata/streams.
+func Scenarios() []Scenario {
+	return []Scenario{
 		{
-			name: "plain",
-			cmd:  "for i in 1 2 3 4 5 6; do cat /usr/share/common-licenses/GPL-3; done; seq 1 20000",
+			Name: "plain",
+			Cmd:  "for i in 1 2 3 4 5 6; do cat /usr/share/common-licenses/GPL-3; done; seq 1 20000",
 		},
 		{
-			name:  "colourlog",
-			setup: writeFile("log.awk", colourLogAwk),
-			cmd:   "awk -f log.awk",
+			Name:  "colourlog",
+			Setup: writeFile("log.awk", colourLogAwk),
+			Cmd:   "awk -f log.awk",
 		},
 		{
-			name:  "truecolor",
-			setup: writeFile("grad.awk", truecolorAwk),
-			cmd:   "awk -f grad.awk",
+			Name:  "truecolor",
+			Setup: writeFile("grad.awk", truecolorAwk),
+			Cmd:   "awk -f grad.awk",
 		},
 		{
-			name:  "cjk",
-			setup: writeFile("cjk.txt", cjkText),
-			cmd:   `awk 'BEGIN { while ((getline l < "cjk.txt") > 0) a[n++] = l; for (r = 0; r < 24; r++) for (i = 0; i < n; i++) printf "%*s%s\n", r % 5, "", a[i] }'`,
+			Name:  "cjk",
+			Setup: writeFile("cjk.txt", cjkText),
+			Cmd:   `awk 'BEGIN { while ((getline l < "cjk.txt") > 0) a[n++] = l; for (r = 0; r < 24; r++) for (i = 0; i < n; i++) printf "%*s%s\n", r % 5, "", a[i] }'`,
 		},
 		{
-			name:  "bash",
-			setup: writeFile("bashrc", "PS1='"+colourPrompt+"'\n"),
-			cmd:   "exec bash --noprofile --rcfile bashrc -i",
-			steps: []step{
-				waitFor("host:~$"), mark("prompt"),
-				typed("echo hello, world"), keys("Enter"), waitFor("hello, world\n"),
-				typed("ls --color=always -l /usr/share/common-licenses"), keys("Enter"), waitFor("MPL-2.0"),
-				typed(`printf '\e[1;31mred\e[0m \e[4munderlined\e[0m \e[7mreverse\e[0m\n'`), keys("Enter"),
-				typed("ehco typo"), keys("BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace"),
-				typed("echo fixed"), keys("Enter"), waitFor("fixed\n"), mark("after-typo"),
-				keys("Up"), keys("C-a"), typed("# "), keys("End"), typed(" again"), keys("Enter"),
-				typed("cd /usr/share"), keys("Enter"), waitFor("/usr/share$"),
-				typed("ls common-l"), keys("Tab"), pause(200 * time.Millisecond), keys("Enter"),
-				typed("seq 1 40"), keys("Enter"), waitFor("\n40\n"),
-				typed("echo 中文 ünïcödé"), keys("Enter"),
-				typed("tput cols; tput lines"), keys("Enter"), waitFor("24\n"), mark("before-exit"),
-				typed("exit"), keys("Enter"),
+			Name:  "bash",
+			Setup: writeFile("bashrc", "PS1='"+colourPrompt+"'\n"),
+			Cmd:   "exec bash --noprofile --rcfile bashrc -i",
+			Steps: []Step{
+				WaitFor("host:~$"), Mark("prompt"),
+				Typed("echo hello, world"), Keys("Enter"), WaitFor("hello, world\n"),
+				Typed("ls --color=always -l /usr/share/common-licenses"), Keys("Enter"), WaitFor("MPL-2.0"),
+				Typed(`printf '\e[1;31mred\e[0m \e[4munderlined\e[0m \e[7mreverse\e[0m\n'`), Keys("Enter"),
+				Typed("ehco typo"), Keys("BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace"),
+				Typed("echo fixed"), Keys("Enter"), WaitFor("fixed\n"), Mark("after-typo"),
+				Keys("Up"), Keys("C-a"), Typed("# "), Keys("End"), Typed(" again"), Keys("Enter"),
+				Typed("cd /usr/share"), Keys("Enter"), WaitFor("/usr/share$"),
+				Typed("ls common-l"), Keys("Tab"), Pause(200 * time.Millisecond), Keys("Enter"),
+				Typed("seq 1 40"), Keys("Enter"), WaitFor("\n40\n"),
+				Typed("echo 中文 ünïcödé"), Keys("Enter"),
+				Typed("tput cols; tput lines"), Keys("Enter"), WaitFor("24\n"), Mark("before-exit"),
+				Typed("exit"), Keys("Enter"),
 			},
 		},
 		{
-			name:  "vim",
-			setup: copyFile("/usr/local/go/src/fmt/print.go", "print.go"),
-			cmd:   "printf 'before vim\\n'; ls --color=always -l /usr/share/common-licenses; exec vim --clean -n print.go",
-			steps: []step{
-				waitFor("print.go"), pause(300 * time.Millisecond), mark("opened"),
-				keys("2", "0", "j"), keys("}"), keys("}"), keys("}"),
-				typed("/Fprintf"), keys("Enter"), keys("n"),
-				keys("o"), typed("// typed in vim: 日本語 too"), keys("Escape"), mark("edited"),
-				typed(":split"), keys("Enter"), keys("C-w", "j"), keys("G"), keys("C-w", "k"), mark("split"),
-				typed(":q"), keys("Enter"),
-				keys("d", "d"), keys("u"),
-				typed(":set number"), keys("Enter"),
-				keys("C-f"), keys("C-f"), keys("C-b"), keys("g", "g"), mark("vim-open"),
-				typed(":q!"), keys("Enter"),
+			Name:  "vim",
+			Setup: copyFile("/usr/local/go/src/fmt/print.go", "print.go"),
+			Cmd:   "printf 'before vim\\n'; ls --color=always -l /usr/share/common-licenses; exec vim --clean -n print.go",
+			Steps: []Step{
+				WaitFor("print.go"), Pause(300 * time.Millisecond), Mark("opened"),
+				Keys("2", "0", "j"), Keys("}"), Keys("}"), Keys("}"),
+				Typed("/Fprintf"), Keys("Enter"), Keys("n"),
+				Keys("o"), Typed("// typed in vim: 日本語 too"), Keys("Escape"), Mark("edited"),
+				Typed(":split"), Keys("Enter"), Keys("C-w", "j"), Keys("G"), Keys("C-w", "k"), Mark("split"),
+				Typed(":q"), Keys("Enter"),
+				Keys("d", "d"), Keys("u"),
+				Typed(":set number"), Keys("Enter"),
+				Keys("C-f"), Keys("C-f"), Keys("C-b"), Keys("g", "g"), Mark("vim-open"),
+				Typed(":q!"), Keys("Enter"),
 			},
 		},
 		{
-			name: "htop",
-			cmd:  "printf 'before htop\\n'; exec htop -d 3",
-			steps: []step{
-				waitFor("PID"), pause(3 * time.Second), mark("running"),
-				keys("t"), pause(2 * time.Second), mark("tree"),
-				keys("q"),
+			Name: "htop",
+			Cmd:  "printf 'before htop\\n'; exec htop -d 3",
+			Steps: []Step{
+				WaitFor("PID"), Pause(3 * time.Second), Mark("running"),
+				Keys("t"), Pause(2 * time.Second), Mark("tree"),
+				Keys("q"),
 			},
 		},
 		{
-			name:  "less",
-			setup: writeFile("log.awk", colourLogAwk),
-			cmd:   "awk -f log.awk | head -600 > log.txt; printf 'before less\\n'; exec less -R log.txt",
-			steps: []step{
-				waitFor("log.txt"), mark("opened"),
-				keys("Space"), keys("Space"), keys("Space"), mark("paged"), keys("b"),
-				typed("/ERROR"), keys("Enter"), keys("n"), keys("n"), mark("searched"),
-				keys("G"), keys("g"), mark("less-open"),
-				keys("q"),
+			Name:  "less",
+			Setup: writeFile("log.awk", colourLogAwk),
+			Cmd:   "awk -f log.awk | head -600 > log.txt; printf 'before less\\n'; exec less -R log.txt",
+			Steps: []Step{
+				WaitFor("log.txt"), Mark("opened"),
+				Keys("Space"), Keys("Space"), Keys("Space"), Mark("paged"), Keys("b"),
+				Typed("/ERROR"), Keys("Enter"), Keys("n"), Keys("n"), Mark("searched"),
+				Keys("G"), Keys("g"), Mark("less-open"),
+				Keys("q"),
 			},
 		},
 		{
-			name:  "nano",
-			setup: headFile("/usr/share/common-licenses/GPL-3", "notes.txt", 60),
-			cmd:   "printf 'before nano\\n'; exec nano --ignorercfiles notes.txt",
-			steps: []step{
-				waitFor("GNU nano"), mark("opened"),
-				keys("Down", "Down", "Down", "Down", "Down"), keys("End"), typed(" appended text"), keys("Enter"),
-				typed("a new line: 中文 ok"), keys("C-k"), keys("Up"), keys("C-u"), mark("edited"),
-				keys("C-w"), typed("Foundation"), keys("Enter"),
-				keys("C-v"), mark("nano-open"),
-				keys("C-x"), waitFor("Save modified"), keys("n"),
+			Name:  "nano",
+			Setup: headFile("/usr/share/common-licenses/GPL-3", "notes.txt", 60),
+			Cmd:   "printf 'before nano\\n'; exec nano --ignorercfiles notes.txt",
+			Steps: []Step{
+				WaitFor("GNU nano"), Mark("opened"),
+				Keys("Down", "Down", "Down", "Down", "Down"), Keys("End"), Typed(" appended text"), Keys("Enter"),
+				Typed("a new line: 中文 ok"), Keys("C-k"), Keys("Up"), Keys("C-u"), Mark("edited"),
+				Keys("C-w"), Typed("Foundation"), Keys("Enter"),
+				Keys("C-v"), Mark("nano-open"),
+				Keys("C-x"), WaitFor("Save modified"), Keys("n"),
 			},
 		},
 		{
 			// LANG=C: mc draws its frames with the DEC line-drawing charset.
-			name: "mc",
-			lang: "C",
-			setup: func(dir string) error {
+			Name: "mc",
+			Lang: "C",
+			Setup: func(dir string) error {
 				if err := copyFile("/usr/local/go/src/fmt/print.go", "print.go")(dir); err != nil {
 					return err
 				}
 				return headFile("/usr/share/common-licenses/GPL-3", "notes.txt", 200)(dir)
 			},
-			cmd: "printf 'before mc\\n'; exec mc -u",
-			steps: []step{
-				waitFor("Left"), pause(300 * time.Millisecond), mark("opened"),
-				keys("Tab"), keys("Down"), keys("Tab"), mark("moved"),
+			Cmd: "printf 'before mc\\n'; exec mc -u",
+			Steps: []Step{
+				WaitFor("Left"), Pause(300 * time.Millisecond), Mark("opened"),
+				Keys("Tab"), Keys("Down"), Keys("Tab"), Mark("moved"),
 				// mc made .cache, .config and .local first: notes.txt is 5th.
-				keys("Down"), keys("Down"), keys("Down"), keys("Down"),
-				keys("F3"), waitFor("notes.txt"), keys("NPage"), mark("viewer"), keys("F3"),
-				waitFor("print.go"), mark("mc-open"),
-				keys("F10"),
+				Keys("Down"), Keys("Down"), Keys("Down"), Keys("Down"),
+				Keys("F3"), WaitFor("notes.txt"), Keys("NPage"), Mark("viewer"), Keys("F3"),
+				WaitFor("print.go"), Mark("mc-open"),
+				Keys("F10"),
 			},
 		},
 		vttest("1"), // cursor movements, incl. DECALN
@@ -133,15 +134,15 @@ func scenarios() []scenario {
 
 // vttest walks one of vttest's top-level menus, marking each screen where
 // it waits for Return.
-func vttest(menu string) scenario {
-	return scenario{
-		name: "vttest-" + menu,
-		cmd:  "exec vttest",
-		steps: []step{
-			waitFor("Enter choice number"), mark("menu"),
-			keys(menu, "Enter"),
-			enterUntil("screen-", "Enter choice number"),
-			keys("0", "Enter"),
+func vttest(menu string) Scenario {
+	return Scenario{
+		Name: "vttest-" + menu,
+		Cmd:  "exec vttest",
+		Steps: []Step{
+			WaitFor("Enter choice number"), Mark("menu"),
+			Keys(menu, "Enter"),
+			EnterUntil("screen-", "Enter choice number"),
+			Keys("0", "Enter"),
 		},
 	}
 }
