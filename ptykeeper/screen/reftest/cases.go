@@ -5,7 +5,10 @@
 
 package reftest
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Case is one synthetic stream.
 type Case struct {
@@ -22,16 +25,9 @@ func numbered(n int) string {
 		if i > 1 {
 			b.WriteString("\r\n")
 		}
-		b.WriteString("line " + itoa(i) + " abcdefghijklmnopqrstuvwxyz")
+		b.WriteString("line " + strconv.Itoa(i) + " abcdefghijklmnopqrstuvwxyz")
 	}
 	return b.String()
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // Cases returns the synthetic cases, for an 80x24 terminal.

@@ -72,7 +72,9 @@
 //
 // # Cost
 //
-// Each case runs 2–8 tmux clients; the suite runs cases in parallel, with at
-// most 2×GOMAXPROCS tmux clients at once. About 400 cases take ~5 s on two
-// idle cores.
+// Each case runs 2–8 tmux clients, and tmux parses each cut's prefix; the
+// suite runs cases in parallel with at most 2×GOMAXPROCS tmux clients at
+// once. The x/vt suite here (68 synthetic cases, 183 stream cuts) took
+// 8–12 s on two cores shared with other builds (load average 7–15), about
+// 20–50 s under -race, most of it x/vt itself.
 package reftest
