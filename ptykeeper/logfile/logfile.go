@@ -18,6 +18,10 @@ import (
 // maxPending bounds the lines waiting for the disk.
 const maxPending = 1 << 20
 
+// retryWait is how long after a failed open the writer tries again while
+// lines keep coming (a variable for tests).
+var retryWait = time.Second
+
 // Writer is one session's log.
 type Writer struct {
 	dir     string
@@ -30,12 +34,17 @@ type Writer struct {
 	dropped int
 	closed  bool
 
-	wake   chan struct{}
-	reopen chan struct{}
-	done   chan struct{}
+	wake   chan struct{} // one slot: lines are pending
+	reopen chan struct{} // one slot: reopen asked for
+	quit   chan struct{} // closed by Close
+	done   chan struct{} // closed when the goroutine ended
 
-	f    *os.File // owned by the writing goroutine
-	size int64
+	// Owned by the writing goroutine. f is nil while the file cannot be
+	// opened (the directory is gone, the disk refuses): lines are then
+	// counted as lost and the open is tried again, at most every retryWait.
+	f        *os.File
+	size     int64
+	nextOpen time.Time
 }
 
 var (
@@ -49,7 +58,7 @@ func Open(dir string, maxSize int64, keep int) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("log dir: %w", err)
 	}
-	w := &Writer{dir: dir, maxSize: maxSize, keep: keep, wake: make(chan struct{}, 1), reopen: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Writer{dir: dir, maxSize: maxSize, keep: keep, wake: make(chan struct{}, 1), reopen: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	if err := w.open(); err != nil {
 		return nil, err
 	}
@@ -61,16 +70,24 @@ func Open(dir string, maxSize int64, keep int) (*Writer, error) {
 }
 
 func (w *Writer) open() error {
+	w.f = nil
 	f, err := os.OpenFile(filepath.Join(w.dir, "current"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
+		w.nextOpen = time.Now().Add(retryWait)
 		return fmt.Errorf("open log: %w", err)
 	}
-	st, _ := f.Stat()
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		w.nextOpen = time.Now().Add(retryWait)
+		return fmt.Errorf("open log: %w", err)
+	}
 	w.f, w.size = f, st.Size()
 	return nil
 }
 
-// Line queues one line (without newline). It never blocks on the disk.
+// Line queues one line (without newline). It never blocks on the disk, and
+// after Close it does nothing.
 func (w *Writer) Line(line []byte) {
 	w.mu.Lock()
 	if w.closed {
@@ -118,7 +135,7 @@ func (w *Writer) Close() {
 	}
 	w.closed = true
 	w.mu.Unlock()
-	close(w.wake)
+	close(w.quit) // never wake: a Line racing Close may still poke it
 	<-w.done
 	allMu.Lock()
 	delete(all, w)
@@ -129,15 +146,18 @@ func (w *Writer) loop() {
 	defer close(w.done)
 	for {
 		select {
-		case _, ok := <-w.wake:
+		case <-w.wake:
 			w.maybeReopen() // a reopen asked for before these lines applies to them
 			w.flush()
-			if !ok {
-				w.f.Close()
-				return
-			}
 		case <-w.reopen:
 			w.doReopen()
+		case <-w.quit:
+			w.maybeReopen()
+			w.flush()
+			if w.f != nil {
+				w.f.Close()
+			}
+			return
 		}
 	}
 }
@@ -151,10 +171,10 @@ func (w *Writer) maybeReopen() {
 }
 
 func (w *Writer) doReopen() {
-	w.f.Close()
-	if err := w.open(); err != nil {
-		w.countDropped(1)
+	if w.f != nil {
+		w.f.Close()
 	}
+	w.open() // on failure f stays nil: flush counts the lines it cannot write
 }
 
 func (w *Writer) countDropped(n int) {
@@ -163,7 +183,8 @@ func (w *Writer) countDropped(n int) {
 	w.mu.Unlock()
 }
 
-// flush writes the pending lines, after a marker if lines were lost.
+// flush writes the pending lines, after a marker if lines were lost. With no
+// open file it tries to open one first, and otherwise drops the lines.
 func (w *Writer) flush() {
 	w.mu.Lock()
 	buf := w.pending
@@ -176,7 +197,14 @@ func (w *Writer) flush() {
 		marker = append(marker, "[ptykeeper: "+strconv.Itoa(dropped)+" lines lost: the log could not be written fast enough]\n"...)
 		buf = append(marker, buf...)
 	}
-	if len(buf) > 0 {
+	if len(buf) > 0 && w.f == nil && !time.Now().Before(w.nextOpen) {
+		w.open()
+	}
+	switch {
+	case len(buf) == 0:
+	case w.f == nil:
+		w.countDropped(lineCount(buf))
+	default:
 		n, err := w.f.Write(buf)
 		w.size += int64(n)
 		if err != nil {
@@ -210,7 +238,5 @@ func (w *Writer) rotate() {
 		os.Rename(base+"."+strconv.Itoa(i), base+"."+strconv.Itoa(i+1))
 	}
 	os.Rename(base, base+".1")
-	if err := w.open(); err != nil {
-		w.countDropped(1)
-	}
+	w.open() // on failure f stays nil and later flushes retry
 }

@@ -124,3 +124,51 @@ func TestStalledDiskDropsAndMarks(t *testing.T) {
 		t.Fatalf("current after the stall: %.300q", cur)
 	}
 }
+
+// A reopen that fails (the log directory is gone) does not leave the writer
+// writing into a closed file for ever: the lines meanwhile are counted as
+// lost, and once the directory is back the log goes on, with a marker.
+func TestFailedReopenRecovers(t *testing.T) {
+	defer func(d time.Duration) { retryWait = d }(retryWait)
+	retryWait = 0
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "s")
+	w, err := Open(dir, 1<<20, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Line([]byte("before"))
+	waitFor(t, func() bool { b, _ := os.ReadFile(filepath.Join(dir, "current")); return strings.Contains(string(b), "before") })
+	os.RemoveAll(dir)
+	os.WriteFile(dir, nil, 0o600) // a file where the directory was: opening dir/current fails
+	w.Reopen()
+	w.Line([]byte("lost"))
+	waitFor(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return w.dropped > 0 })
+	os.Remove(dir)
+	os.Mkdir(dir, 0o750)
+	w.Line([]byte("after"))
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "current"))
+		return strings.Contains(string(b), "after") && strings.Contains(string(b), "1 lines lost")
+	})
+}
+
+// Line racing Close must not panic (it once could send on a closed channel).
+func TestLineRacesClose(t *testing.T) {
+	for range 200 {
+		w, err := Open(t.TempDir(), 1<<20, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 100 {
+				w.Line([]byte("x"))
+			}
+		}()
+		w.Close()
+		<-done
+	}
+}
