@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,19 +157,21 @@ func TestFailedReopenRecovers(t *testing.T) {
 
 // Line racing Close must not panic (it once could send on a closed channel).
 func TestLineRacesClose(t *testing.T) {
-	for range 200 {
-		w, err := Open(t.TempDir(), 1<<20, 2)
+	dir := t.TempDir()
+	for range 2000 {
+		w, err := Open(dir, 1<<20, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for range 100 {
-				w.Line([]byte("x"))
-			}
-		}()
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for range 50 {
+					w.Line(nil)
+				}
+			})
+		}
 		w.Close()
-		<-done
+		wg.Wait()
 	}
 }
