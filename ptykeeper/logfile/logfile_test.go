@@ -140,7 +140,10 @@ func TestFailedReopenRecovers(t *testing.T) {
 	}
 	defer w.Close()
 	w.Line([]byte("before"))
-	waitFor(t, func() bool { b, _ := os.ReadFile(filepath.Join(dir, "current")); return strings.Contains(string(b), "before") })
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "current"))
+		return strings.Contains(string(b), "before")
+	})
 	os.RemoveAll(dir)
 	os.WriteFile(dir, nil, 0o600) // a file where the directory was: opening dir/current fails
 	w.Reopen()
