@@ -22,7 +22,9 @@ import (
 // Daemon is what commands need beyond the keeper: daemon-wide operations
 // that the daemon's main package owns.
 type Daemon interface {
-	Reload() error
+	// Reload re-reads the config and applies it; the text says what
+	// changed, and what could not be changed without a restart.
+	Reload() (string, error)
 }
 
 // Env is what a command runs with.
@@ -102,7 +104,9 @@ func run(ctx context.Context, e *Env, argv []string) error {
 		if e.Daemon == nil {
 			return errors.New("this daemon has no config file to reload")
 		}
-		return e.Daemon.Reload()
+		msg, err := e.Daemon.Reload()
+		io.WriteString(e.Stdout, msg)
+		return err
 	case "attach":
 		return &usageError{"attach needs a terminal"}
 	}

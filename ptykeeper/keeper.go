@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,16 +16,24 @@ import (
 
 // Keeper is the set of sessions one daemon keeps.
 type Keeper struct {
-	opts Options
-
-	mu       sync.Mutex // guards sessions and adding
+	mu       sync.Mutex // guards everything below
+	opts     Options
 	sessions map[string]*Session
 	adding   map[string]bool // names being added: taken, not yet visible
+	// managed names the sessions that came from the config (through
+	// Apply): a reload adds, changes and removes only those. Sessions
+	// added one by one (`new`) stay until removed, unless the config
+	// names them; then the config takes them over.
+	managed map[string]bool
+	closed  bool // Shutdown began: nothing is added any more
 }
+
+// ErrShutdown is returned when adding a session to a keeper shutting down.
+var ErrShutdown = errors.New("the daemon is shutting down")
 
 // New returns an empty keeper.
 func New(o Options) *Keeper {
-	return &Keeper{opts: o.withDefaults(), sessions: map[string]*Session{}, adding: map[string]bool{}}
+	return &Keeper{opts: o.withDefaults(), sessions: map[string]*Session{}, adding: map[string]bool{}, managed: map[string]bool{}}
 }
 
 // ErrExists is returned when adding a session whose name is taken.
@@ -52,20 +62,28 @@ func (k *Keeper) Add(spec Spec) (*Session, error) {
 		return nil, err
 	}
 	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return nil, ErrShutdown
+	}
 	if _, ok := k.sessions[spec.Name]; ok || k.adding[spec.Name] {
 		k.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrExists, spec.Name)
 	}
 	k.adding[spec.Name] = true
+	opts := k.opts
 	k.mu.Unlock()
-	s := newSession(spec, k.opts)
+	s := newSession(spec, opts)
 	var err error
 	if spec.Autostart {
 		err = s.Start()
 	}
 	k.mu.Lock()
 	delete(k.adding, spec.Name)
-	if err != nil && spec.Restart == RestartNever {
+	if k.closed || (err != nil && spec.Restart == RestartNever) {
+		if err == nil {
+			err = ErrShutdown
+		}
 		k.mu.Unlock()
 		s.remove()
 		s.wg.Wait()
@@ -125,6 +143,7 @@ func (k *Keeper) Remove(name string) error {
 	k.mu.Lock()
 	if k.sessions[name] == s {
 		delete(k.sessions, name)
+		delete(k.managed, name)
 	}
 	k.mu.Unlock()
 	if errors.Is(err, ErrRemoved) {
@@ -133,17 +152,23 @@ func (k *Keeper) Remove(name string) error {
 	return err
 }
 
-// Changes is what Apply did.
+// Changes is what Apply did, and what it could not do.
 type Changes struct {
-	Added, Changed, Removed, Unchanged []string
+	Added, Changed, Resized, Removed, Unchanged []string
+	Failed                                      map[string]error
 }
 
-// Apply makes the keeper's sessions match specs, as a config reload does:
+// Apply makes the config's sessions match specs, as a config reload does:
 // sessions whose spec is unchanged are not touched (same pid, clients stay
-// attached), changed ones get the new spec and restart if they were up,
-// removed ones stop and go, new ones start if Autostart.
+// attached); a new size alone resizes the PTY (the program gets SIGWINCH)
+// while nobody is attached; other changes take the new spec and restart the
+// program if it was up (stopped the way it was started); sessions the
+// config no longer names stop and go; new ones start if Autostart. Sessions
+// made with Add (`new`) are left alone unless specs names them. Every
+// session's change runs at once, in parallel: one slow stop does not delay
+// the others. An error names each session that failed; the rest is done.
 func (k *Keeper) Apply(specs []Spec) (Changes, error) {
-	var ch Changes
+	ch := Changes{Failed: map[string]error{}}
 	want := map[string]Spec{}
 	for _, sp := range specs {
 		sp = sp.Defaults()
@@ -152,41 +177,99 @@ func (k *Keeper) Apply(specs []Spec) (Changes, error) {
 		}
 		want[sp.Name] = sp
 	}
-	var errs []error
-	for _, name := range k.Names() {
-		sp, keep := want[name]
-		s, err := k.Get(name)
+	var mu sync.Mutex // guards ch
+	note := func(list *[]string, name string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
-			continue
+			ch.Failed[name] = err
+			return
 		}
+		*list = append(*list, name)
+	}
+	var wg sync.WaitGroup
+	k.mu.Lock()
+	for name, s := range k.sessions {
+		sp, keep := want[name]
+		delete(want, name)
+		managed := k.managed[name]
 		switch {
+		case !keep && !managed:
+			// made with `new`: not the config's
 		case !keep:
-			ch.Removed = append(ch.Removed, name)
-			errs = append(errs, k.Remove(name))
+			wg.Go(func() { note(&ch.Removed, name, k.Remove(name)) })
 		case reflect.DeepEqual(s.Spec(), sp):
+			k.managed[name] = true
 			ch.Unchanged = append(ch.Unchanged, name)
 		default:
-			ch.Changed = append(ch.Changed, name)
-			errs = append(errs, s.setSpec(sp))
+			k.managed[name] = true
+			list := &ch.Changed
+			if sameExceptSize(s.Spec(), sp) {
+				list = &ch.Resized
+			}
+			wg.Go(func() { note(list, name, s.setSpec(sp)) })
 		}
-		delete(want, name)
 	}
-	var added []string
-	for name := range want {
-		added = append(added, name)
+	k.mu.Unlock()
+	for name, sp := range want {
+		wg.Go(func() {
+			_, err := k.Add(sp)
+			if err == nil {
+				k.mu.Lock()
+				k.managed[name] = true
+				k.mu.Unlock()
+			}
+			note(&ch.Added, name, err)
+		})
 	}
-	sort.Strings(added)
-	for _, name := range added {
-		ch.Added = append(ch.Added, name)
-		_, err := k.Add(want[name])
-		errs = append(errs, err)
+	wg.Wait()
+	for _, l := range []*[]string{&ch.Added, &ch.Changed, &ch.Resized, &ch.Removed, &ch.Unchanged} {
+		sort.Strings(*l)
+	}
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(ch.Failed)) {
+		errs = append(errs, fmt.Errorf("%s: %w", name, ch.Failed[name]))
 	}
 	return ch, errors.Join(errs...)
+}
+
+// SetSizePolicy changes the size policy of every session, now and later.
+func (k *Keeper) SetSizePolicy(p SizePolicy) {
+	k.mu.Lock()
+	k.opts.SizePolicy = p
+	list := k.listLocked()
+	k.mu.Unlock()
+	for _, s := range list {
+		s.setPolicy(p)
+	}
+}
+
+// SetSink changes where sessions' output lines are logged (nil: nowhere):
+// every session's log is reopened with it.
+func (k *Keeper) SetSink(open func(session string) (LineSink, error)) {
+	k.mu.Lock()
+	k.opts.Sink = open
+	list := k.listLocked()
+	k.mu.Unlock()
+	for _, s := range list {
+		s.text.setSink(s.openSink(open))
+	}
+}
+
+func (k *Keeper) listLocked() []*Session {
+	list := make([]*Session, 0, len(k.sessions))
+	for _, s := range k.sessions {
+		list = append(list, s)
+	}
+	return list
 }
 
 // Shutdown stops every session in parallel and removes them. It returns
 // when all programs are reaped, or ctx is done.
 func (k *Keeper) Shutdown(ctx context.Context) error {
+	k.mu.Lock()
+	k.closed = true
+	k.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		var wg sync.WaitGroup

@@ -28,6 +28,7 @@ const pumpBufSize = 32 << 10
 type run struct {
 	proc    *process
 	input   *inputQueue // the only writer of proc.master
+	spec    Spec        // what it was started with: it is stopped the same way
 	started time.Time
 
 	exited chan struct{} // closed when the child is reaped; status is set
@@ -50,6 +51,7 @@ var errReaped = errors.New("program already reaped")
 // run is done.
 func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run)) (*run, error) {
 	r := &run{
+		spec:    spec,
 		started: time.Now(),
 		exited:  make(chan struct{}),
 		pumped:  make(chan struct{}),

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -36,6 +37,12 @@ const (
 // itself.
 func (s State) Down() bool { return s == Stopped || s == Exited || s == Fatal }
 
+// sameExceptSize reports whether two specs differ at most in Size.
+func sameExceptSize(a, b Spec) bool {
+	a.Size = b.Size
+	return reflect.DeepEqual(a, b)
+}
+
 // Session is one named program kept under a PTY.
 type Session struct {
 	name   string
@@ -44,7 +51,6 @@ type Session struct {
 	feeder *feeder
 	text   *textPump
 	log    *slog.Logger
-	policy SizePolicy
 
 	answers *inputSource  // the screen model's answers to terminal queries
 	events  chan event    // to the supervisor
@@ -52,6 +58,7 @@ type Session struct {
 	wg      sync.WaitGroup
 
 	mu        sync.Mutex // guards everything below
+	policy    SizePolicy
 	spec      Spec
 	state     State
 	run       *run
@@ -128,17 +135,31 @@ func newSession(spec Spec, o Options) *Session {
 		answers: newInputSource(nil),
 	}
 	s.feeder = newFeeder(s.ring, o.newScreen, spec.Size, s.answerQuery, s.redraw, s.log)
-	var sink LineSink
-	if o.Sink != nil {
-		var err error
-		if sink, err = o.Sink(spec.Name); err != nil {
-			s.log.Error("no log file", "err", err)
-		}
-	}
-	s.text = newTextPump(s.ring, s.hist, sink)
+	s.text = newTextPump(s.ring, s.hist, s.openSink(o.Sink))
 	s.wg.Add(1)
 	go s.supervise()
 	return s
+}
+
+// openSink opens the session's log with open, if set.
+func (s *Session) openSink(open func(string) (LineSink, error)) LineSink {
+	if open == nil {
+		return nil
+	}
+	sink, err := open(s.name)
+	if err != nil {
+		s.log.Error("no log file", "err", err)
+		return nil
+	}
+	return sink
+}
+
+// setPolicy changes the size policy and applies it.
+func (s *Session) setPolicy(p SizePolicy) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = p
+	s.resizeLocked()
 }
 
 // Name returns the session's name.
@@ -220,8 +241,15 @@ func (s *Session) History(n int) []byte { return s.hist.Last(n) }
 // resizeLocked applies the size policy over the attached clients and resizes
 // the PTY and the screen model if the result changed. s.mu must be held.
 func (s *Session) resizeLocked() {
-	want, ok := s.policySizeLocked()
-	if !ok || want == s.size {
+	if want, ok := s.policySizeLocked(); ok {
+		s.setSizeLocked(want)
+	}
+}
+
+// setSizeLocked resizes the PTY and the screen model to want, if that is a
+// change. s.mu must be held.
+func (s *Session) setSizeLocked(want Size) {
+	if want == s.size {
 		return
 	}
 	s.size = want

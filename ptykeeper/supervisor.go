@@ -164,7 +164,18 @@ func (sv *supervisor) handle(ev event) {
 		sv.stop(ev.reply)
 	case evSpec:
 		s.mu.Lock()
+		old := s.spec
 		s.spec = ev.spec
+		if ev.spec.Size != old.Size && len(s.clients) == 0 {
+			// The size a session has while nobody is attached.
+			s.setSizeLocked(ev.spec.Size)
+		}
+		if sameExceptSize(old, ev.spec) {
+			// A new size alone needs no restart: the program got SIGWINCH.
+			s.mu.Unlock()
+			reply(ev.reply, nil)
+			return
+		}
 		s.failures, s.restarts = 0, 0
 		s.mu.Unlock()
 		if st := sv.state(); st == Starting || st == Running || st == Backoff || st == Stopping {
@@ -185,12 +196,13 @@ func (sv *supervisor) handle(ev event) {
 	}
 }
 
-// stop begins stopping; rep is answered when the program is reaped.
+// stop begins stopping; rep is answered when the program is reaped. The
+// program is stopped the way the spec it was started with says, whatever
+// the session's spec is now.
 func (sv *supervisor) stop(rep chan error) {
 	s := sv.s
 	s.mu.Lock()
 	r := s.run
-	spec := s.spec
 	s.mu.Unlock()
 	if r == nil {
 		sv.timer.Stop()
@@ -207,10 +219,10 @@ func (sv *supervisor) stop(rep chan error) {
 	}
 	sv.setState(Stopping)
 	r.stopping.Store(true)
-	s.log.Info("stopping", "pid", r.proc.pid, "signal", unix.SignalName(spec.StopSignal))
-	r.signalGroup(spec.StopSignal)
+	s.log.Info("stopping", "pid", r.proc.pid, "signal", unix.SignalName(r.spec.StopSignal))
+	r.signalGroup(r.spec.StopSignal)
 	r.signalGroup(unix.SIGCONT) // a stopped program cannot act on the signal
-	sv.arm(spec.StopWait)
+	sv.arm(r.spec.StopWait)
 }
 
 // stopped finishes a completed stop: answer waiters, then start again or

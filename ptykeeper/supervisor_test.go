@@ -198,10 +198,8 @@ func TestRestartKeepsClientsAttached(t *testing.T) {
 func TestApplyKeepsUnchangedRestartsChanged(t *testing.T) {
 	k := newKeeper(t, Options{})
 	a, b, c := progSpec("a", "counter", "1s"), progSpec("b", "counter", "1s"), progSpec("c", "counter", "1s")
-	for _, sp := range []Spec{a, b, c} {
-		if _, err := k.Add(sp); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := k.Apply([]Spec{a, b, c}); err != nil { // the config at start
+		t.Fatal(err)
 	}
 	pid := func(n string) int { s, _ := k.Get(n); return s.Status().Pid }
 	pa, pb := pid("a"), pid("b")

@@ -18,8 +18,11 @@ const compactWait = 2 * time.Second
 type textPump struct {
 	ring   *Ring
 	hist   *History
-	sink   LineSink // nil: none
 	filter TextFilter
+
+	sinkMu sync.Mutex // guards sink: a reload may replace it
+	sink   LineSink   // nil: none
+
 	quit   chan struct{}
 	wg     sync.WaitGroup
 	off    uint64
@@ -35,8 +38,21 @@ func newTextPump(ring *Ring, hist *History, sink LineSink) *textPump {
 
 func (t *textPump) line(l []byte) {
 	t.hist.Add(l)
+	t.sinkMu.Lock()
 	if t.sink != nil {
 		t.sink.Line(l)
+	}
+	t.sinkMu.Unlock()
+}
+
+// setSink replaces the log (nil: none) and closes the old one.
+func (t *textPump) setSink(sink LineSink) {
+	t.sinkMu.Lock()
+	old := t.sink
+	t.sink = sink
+	t.sinkMu.Unlock()
+	if old != nil {
+		old.Close()
 	}
 }
 
@@ -48,9 +64,7 @@ func (t *textPump) stop() {
 	t.wg.Wait()
 	t.drain(nil, make([]byte, pumpBufSize))
 	t.filter.Flush()
-	if t.sink != nil {
-		t.sink.Close()
-	}
+	t.setSink(nil)
 }
 
 // batchPause is how long the text pump rests after a large batch, so that

@@ -112,30 +112,82 @@ type daemonState struct {
 	opts *serveOptions
 	k    *ptykeeper.Keeper
 	log  *slog.Logger
-	mu   sync.Mutex // one reload at a time
+	mu   sync.Mutex     // one reload at a time; guards cfg
+	cfg  *config.Config // the config in force
 }
 
-// Reload re-reads the config and applies the difference. An invalid config
-// changes nothing.
-func (d *daemonState) Reload() error {
+// Reload re-reads the config and applies it: the sessions' differences (see
+// Keeper.Apply) and the daemon settings that can change while it runs. An
+// invalid config changes nothing. The text says what changed, and names the
+// settings that need a restart.
+func (d *daemonState) Reload() (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sd.SdNotify(false, sd.SdNotifyReloading)
 	defer sd.SdNotify(false, sd.SdNotifyReady)
 	cfg, err := d.opts.loadConfig()
+	var specs []ptykeeper.Spec
 	if err == nil {
-		var specs []ptykeeper.Spec
-		if specs, err = d.opts.specs(cfg); err == nil {
-			var ch ptykeeper.Changes
-			ch, err = d.k.Apply(specs)
-			d.log.Info("reloaded", "added", ch.Added, "changed", ch.Changed, "removed", ch.Removed, "unchanged", ch.Unchanged)
-		}
+		specs, err = d.opts.specs(cfg)
 	}
 	if err != nil {
 		d.log.Error("reload failed, keeping the running config", "err", err)
-		return fmt.Errorf("reload failed, nothing changed: %w", err)
+		return "", fmt.Errorf("reload failed, nothing changed: %w", err)
 	}
-	return nil
+	applied, restart := d.applySettings(cfg)
+	ch, err := d.k.Apply(specs)
+	d.log.Info("reloaded", "added", ch.Added, "changed", ch.Changed, "resized", ch.Resized, "removed", ch.Removed, "unchanged", ch.Unchanged, "settings", applied, "need_restart", restart, "err", err)
+	var b strings.Builder
+	for _, l := range []struct {
+		what  string
+		names []string
+	}{{"added", ch.Added}, {"restarted", ch.Changed}, {"resized", ch.Resized}, {"removed", ch.Removed}, {"unchanged", ch.Unchanged}, {"settings applied", applied}} {
+		if len(l.names) > 0 {
+			fmt.Fprintf(&b, "%s: %s\n", l.what, strings.Join(l.names, ", "))
+		}
+	}
+	if len(restart) > 0 {
+		fmt.Fprintf(&b, "not applied, need a daemon restart: %s\n", strings.Join(restart, ", "))
+	}
+	if err != nil {
+		return b.String(), fmt.Errorf("reload applied in part; failed: %w", err)
+	}
+	return b.String(), nil
+}
+
+// applySettings applies the daemon-level settings of cfg that differ from
+// the ones in force, and names those that cannot change while running.
+func (d *daemonState) applySettings(cfg *config.Config) (applied, restart []string) {
+	old := d.cfg
+	d.cfg = cfg
+	if d.opts.policy == "" && cfg.SizePolicy != old.SizePolicy {
+		d.k.SetSizePolicy(cfg.SizePolicy)
+		applied = append(applied, "size_policy")
+	}
+	if cfg.LogDir != old.LogDir || cfg.LogMaxSize != old.LogMaxSize || cfg.LogKeep != old.LogKeep {
+		d.k.SetSink(logSink(cfg))
+		applied = append(applied, "log_dir/logs")
+	}
+	if cfg.Socket != old.Socket {
+		restart = append(restart, "socket")
+	}
+	if cfg.StateDir != old.StateDir {
+		restart = append(restart, "state_dir")
+	}
+	if cfg.DetachKey != old.DetachKey || cfg.SSH != old.SSH {
+		restart = append(restart, "ssh/detach_key")
+	}
+	return applied, restart
+}
+
+// logSink opens session logs as cfg says, or nil for none.
+func logSink(cfg *config.Config) func(string) (ptykeeper.LineSink, error) {
+	if cfg.LogDir == "" {
+		return nil
+	}
+	return func(name string) (ptykeeper.LineSink, error) {
+		return logfile.Open(filepath.Join(cfg.LogDir, name), cfg.LogMaxSize, cfg.LogKeep)
+	}
 }
 
 func serve(socket string, socketExplicit bool, args []string, stderr io.Writer) int {
@@ -201,14 +253,8 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 		return fail(stderr, 1, err)
 	}
 	writePidfile(o.pidfile)
-	kopts := ptykeeper.Options{SizePolicy: policy, Logger: log}
-	if cfg.LogDir != "" {
-		kopts.Sink = func(name string) (ptykeeper.LineSink, error) {
-			return logfile.Open(filepath.Join(cfg.LogDir, name), cfg.LogMaxSize, cfg.LogKeep)
-		}
-	}
-	k := ptykeeper.New(kopts)
-	d := &daemonState{opts: o, k: k, log: log}
+	k := ptykeeper.New(ptykeeper.Options{SizePolicy: policy, Logger: log, Sink: logSink(cfg)})
+	d := &daemonState{opts: o, k: k, log: log, cfg: cfg}
 	srv := &attach.Server{Keeper: k, Daemon: d, Log: log}
 	served := make(chan error, 1)
 	sshSrv, err := startSSH(o, cfg, k, d, log, served)
@@ -217,9 +263,9 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 		return fail(stderr, 1, err)
 	}
 
-	for _, spec := range specs {
-		if _, err := k.Add(spec); err != nil {
-			log.Error("session not started", "session", spec.Name, "err", err)
+	if ch, err := k.Apply(specs); err != nil {
+		for name, err := range ch.Failed {
+			log.Error("session not started", "session", name, "err", err)
 		}
 	}
 	// Accepted only now: a client that connected early (the socket exists
@@ -244,7 +290,9 @@ loop:
 				log.Info("shutting down", "signal", sig.String())
 				break loop
 			case syscall.SIGHUP:
-				d.Reload()
+				// Not in this loop: a reload that stops programs must not
+				// delay a SIGTERM behind it.
+				go d.Reload()
 			case syscall.SIGUSR2:
 				log.Info("reopening log files")
 				logfile.ReopenAll()
