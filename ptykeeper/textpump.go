@@ -23,9 +23,9 @@ type textPump struct {
 	sinkMu sync.Mutex // guards sink: a reload may replace it
 	sink   LineSink   // nil: none
 
-	quit   chan struct{}
-	wg     sync.WaitGroup
-	off    uint64
+	quit chan struct{}
+	wg   sync.WaitGroup
+	off  uint64
 }
 
 func newTextPump(ring *Ring, hist *History, sink LineSink) *textPump {
