@@ -242,3 +242,31 @@ func TestFaultGroupKilledBeforeReapOnly(t *testing.T) {
 		t.Fatalf("signalling a reaped run's group: %v, want errReaped", err)
 	}
 }
+
+// logs -f misses no line: not one printed just before it started (still on
+// its way to the history), nor the unfinished last line at a kill.
+func TestFaultFollowMissesNothing(t *testing.T) {
+	k := newKeeper(t, Options{})
+	for i := range 10 {
+		name := "f" + strconv.Itoa(i)
+		s, err := k.Add(shSpec(name, `echo mark; read x; printf 'last words'; exec sleep 1000`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out syncBuffer
+		done := make(chan error, 1)
+		go func() { done <- s.Follow(context.Background(), 10, &out) }()
+		if !testprog.WaitFor(wait, func() bool { return strings.Contains(out.String(), "mark\n") }) {
+			t.Fatalf("round %d: logs -f missed the first line: %q", i, out.String())
+		}
+		s.Send([]byte("\r"))
+		waitSnapshot(t, s, "last words")
+		k.Remove(name)
+		if err := <-done; !errors.Is(err, ErrRemoved) {
+			t.Fatalf("follow ended with %v", err)
+		}
+		if got := out.String(); got != "mark\n\nlast words\n" { // the empty line: the tty echoed Enter
+			t.Fatalf("round %d: logs -f got %q", i, got)
+		}
+	}
+}

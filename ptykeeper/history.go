@@ -30,6 +30,8 @@ type History struct {
 	blocks   []*histBlock // oldest first; the last one is open for appends
 	lines    int
 	spare    []byte // a dropped block's buffer, reused: no garbage in steady state
+	seq      uint64 // lines ever added: the next line's number
+	watchers map[chan struct{}]struct{}
 }
 
 // NewHistory keeps at most maxLines lines.
@@ -59,6 +61,13 @@ func (h *History) Add(line []byte) {
 	b.raw = append(b.raw, '\n')
 	b.lines++
 	h.lines++
+	h.seq++
+	for w := range h.watchers {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
 	// Drop whole blocks while the rest still holds maxLines.
 	for len(h.blocks) > 1 && h.lines-h.blocks[0].lines >= h.maxLines {
 		h.lines -= h.blocks[0].lines
@@ -90,11 +99,53 @@ func (h *History) Compact() {
 	h.blocks = append([]*histBlock(nil), h.blocks...)
 }
 
+// Watch returns a channel that gets a wake-up (one slot) whenever lines are
+// added, and a func to stop watching.
+func (h *History) Watch() (<-chan struct{}, func()) {
+	w := make(chan struct{}, 1)
+	h.mu.Lock()
+	if h.watchers == nil {
+		h.watchers = map[chan struct{}]struct{}{}
+	}
+	h.watchers[w] = struct{}{}
+	h.mu.Unlock()
+	return w, func() {
+		h.mu.Lock()
+		delete(h.watchers, w)
+		h.mu.Unlock()
+	}
+}
+
+// Tail returns the newest n lines, like Last, and the number of the line
+// that comes after them, for Since.
+func (h *History) Tail(n int) ([]byte, uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastLocked(n), h.seq
+}
+
+// Since returns the lines from number seq on, the number of the line after
+// them, and how many lines from seq on are no longer held (dropped before
+// they were read).
+func (h *History) Since(seq uint64) (lines []byte, next uint64, missed uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	held := uint64(min(h.lines, h.maxLines))
+	if first := h.seq - held; seq < first {
+		missed, seq = first-seq, first
+	}
+	return h.lastLocked(int(h.seq - seq)), h.seq, missed
+}
+
 // Last returns the newest n lines (fewer if there are fewer), oldest first,
 // each ending in a newline.
 func (h *History) Last(n int) []byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.lastLocked(n)
+}
+
+func (h *History) lastLocked(n int) []byte {
 	if n <= 0 {
 		return nil
 	}

@@ -55,6 +55,7 @@ type Session struct {
 	answers *inputSource  // the screen model's answers to terminal queries
 	events  chan event    // to the supervisor
 	quit    chan struct{} // closed when the session is removed
+	done    chan struct{} // closed when its goroutines have ended (history final)
 	wg      sync.WaitGroup
 
 	mu        sync.Mutex // guards everything below
@@ -127,6 +128,7 @@ func newSession(spec Spec, o Options) *Session {
 		policy:  o.SizePolicy,
 		events:  make(chan event, 16),
 		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
 		spec:    spec,
 		state:   Stopped,
 		size:    spec.Size,
@@ -397,41 +399,38 @@ func (s *Session) Wait(ok func(State) bool, timeout time.Duration) (State, bool)
 }
 
 // Follow writes the newest n history lines and then every new line of
-// output to w until ctx is done, w fails or the session is removed.
+// output to w until ctx is done, w fails or the session is removed (after
+// its last lines). It reads the history, so it sees exactly the lines the
+// log file gets: none twice, none skipped, unless it falls more than the
+// history behind; then a line says how many it missed.
 func (s *Session) Follow(ctx context.Context, n int, w io.Writer) error {
-	sub := s.ring.Subscribe(s.ring.Head(), false)
-	defer s.ring.Unsubscribe(sub)
-	off := s.ring.Head()
-	if _, err := w.Write(s.hist.Last(n)); err != nil {
+	wake, stop := s.hist.Watch()
+	defer stop()
+	lines, next := s.hist.Tail(n)
+	if _, err := w.Write(lines); err != nil {
 		return err
 	}
-	var werr error
-	f := TextFilter{Line: func(l []byte) {
-		if werr == nil {
-			_, werr = w.Write(append(l, '\n'))
-		}
-	}}
-	buf := make([]byte, pumpBufSize)
-	for werr == nil {
+	for {
+		removed := false
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-s.quit:
-			return ErrRemoved
-		case <-sub.C:
+		case <-s.done: // torn down: its last lines are in the history now
+			removed = true
+		case <-wake:
 		}
-		for {
-			n, lost := s.ring.ReadAt(buf, off)
-			if lost {
-				off = s.ring.Tail()
-				continue
+		lines, n, missed := s.hist.Since(next)
+		next = n
+		if missed > 0 {
+			if _, err := fmt.Fprintf(w, "[ptykeeper: %d lines missed: output came faster than it was read]\n", missed); err != nil {
+				return err
 			}
-			if n == 0 {
-				break
-			}
-			f.Write(buf[:n])
-			off += uint64(n)
+		}
+		if _, err := w.Write(lines); err != nil {
+			return err
+		}
+		if removed {
+			return ErrRemoved
 		}
 	}
-	return werr
 }

@@ -66,6 +66,7 @@ func (s *Session) supervise() {
 	s.feeder.stop()
 	s.text.stop()
 	s.ring.Close()
+	close(s.done)
 }
 
 // request sends an event to the supervisor and waits for its answer.
