@@ -31,6 +31,11 @@ type daemon struct {
 
 func startDaemon(t *testing.T) *daemon {
 	t.Helper()
+	return startDaemonWith(t, ptykeeper.Options{})
+}
+
+func startDaemonWith(t *testing.T, o ptykeeper.Options) *daemon {
+	t.Helper()
 	// Unix socket paths are short: keep it under /tmp.
 	dir, err := os.MkdirTemp("", "pk")
 	if err != nil {
@@ -41,7 +46,7 @@ func startDaemon(t *testing.T) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := ptykeeper.New(ptykeeper.Options{})
+	k := ptykeeper.New(o)
 	srv := &Server{Keeper: k}
 	done := make(chan struct{})
 	go func() { srv.Serve(l.UnixListener); close(done) }()
