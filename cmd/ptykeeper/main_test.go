@@ -48,13 +48,19 @@ type daemon struct {
 
 func startDaemon(t *testing.T, args ...string) *daemon {
 	t.Helper()
+	return startDaemonEnv(t, nil, args...)
+}
+
+// startDaemonEnv starts the daemon with env added to the test's environment.
+func startDaemonEnv(t *testing.T, env []string, args ...string) *daemon {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "pk")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	d := &daemon{t: t, socket: filepath.Join(dir, "s.sock"), log: &lockedBuffer{b: &bytes.Buffer{}}}
-	d.env = append(os.Environ(), "PTYKEEPER_SOCKET="+d.socket)
+	d.env = append(append(os.Environ(), "PTYKEEPER_SOCKET="+d.socket), env...)
 	if joined := " " + strings.Join(args, " "); !strings.Contains(joined, "--ssh-listen") && !strings.Contains(joined, " -c ") {
 		args = append(args, "--ssh-listen", "off") // tests run in parallel: no fixed port
 	}

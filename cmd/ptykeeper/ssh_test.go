@@ -39,7 +39,9 @@ func TestOpenSSHAttach(t *testing.T) {
 			"-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "127.0.0.1"}, cmd...)
 	}
 	for round := 0; round < 2; round++ {
-		d := startDaemon(t, "-c", cfg, "--demo")
+		// The daemon's home is dir: the StrictModes checks of authorized_keys
+		// stop there (and not at /tmp, which anyone may write to).
+		d := startDaemonEnv(t, []string{"HOME=" + dir}, "-c", cfg, "--demo")
 		if !testprog.WaitFor(wait, func() bool {
 			c, err := net.Dial("tcp", "127.0.0.1:"+port)
 			if err == nil {
