@@ -45,7 +45,8 @@ var (
 	DefaultMaxAuthTries         = 6
 )
 
-// gate counts connections by phase. Its fields are guarded by mu.
+// gate counts connections by phase. Its fields are guarded by mu; the zero
+// value is ready.
 type gate struct {
 	mu        sync.Mutex
 	perSource map[string]int // connections not yet authenticated, by address
@@ -82,6 +83,9 @@ type connSlot struct {
 func (g *gate) enter(src string, perSource int) (*connSlot, time.Duration, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.perSource == nil {
+		g.perSource = map[string]int{}
+	}
 	if g.perSource[src] >= perSource {
 		return nil, 0, false
 	}
@@ -163,7 +167,7 @@ func (g *gate) recordFailure(src string) {
 	defer g.mu.Unlock()
 	r := g.fails[src]
 	if r == nil {
-		if len(g.fails) > 10000 { // bounded memory under a scan
+		if g.fails == nil || len(g.fails) > 10000 { // bounded memory under a scan
 			g.fails = map[string]*failRecord{}
 		}
 		r = &failRecord{}

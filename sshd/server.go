@@ -99,7 +99,6 @@ func (s *Server) build() {
 	}
 	p := s.Policy
 	s.policy.Store(&p)
-	s.gate.perSource, s.gate.fails = map[string]int{}, map[string]*failRecord{}
 	s.done = make(chan struct{})
 	var hostSigners []ssh.Signer
 	if s.HostKey != nil {
@@ -228,6 +227,17 @@ func (s *Server) Serve(l net.Listener) error {
 		l.Close()
 		return s.buildErr
 	}
+	// gliderlabs' Close misses a listener that Serve has not registered
+	// yet: close it ourselves on Shutdown.
+	returned := make(chan struct{})
+	defer close(returned)
+	go func() {
+		select {
+		case <-s.done:
+			l.Close()
+		case <-returned:
+		}
+	}()
 	err := s.srv.Serve(l)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
