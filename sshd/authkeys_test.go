@@ -163,7 +163,7 @@ func TestAuthorizedKeysFileChecks(t *testing.T) {
 		t.Fatalf("good files refused: %v", err)
 	}
 	for _, tc := range []struct {
-		name  string
+		name        string
 		break_, fix func()
 		path, mode  string
 	}{
