@@ -34,7 +34,8 @@ Quick start:
 Global flag (before the command):
   --socket PATH    the daemon's socket (default: $PTYKEEPER_SOCKET, else the config
                    file's socket, else $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock,
-                   else /tmp/ptykeeper-UID/ptykeeper.sock)
+                   else /run/ptykeeper/ptykeeper.sock as root, else
+                   /tmp/ptykeeper-UID/ptykeeper.sock)
 
 'ptykeeper COMMAND --help' shows each command's flags.
 `

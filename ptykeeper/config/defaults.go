@@ -53,11 +53,16 @@ func DefaultSSHListen() []string {
 	return []string{"127.0.0.1:" + port, "[::1]:" + port}
 }
 
-// DefaultSocket is $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock, else
+// DefaultSocket is $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock, else (root)
+// /run/ptykeeper/ptykeeper.sock, where the examples' service files put a
+// system daemon's socket, so that `sudo ptykeeper ls` finds it; else
 // /tmp/ptykeeper-UID/ptykeeper.sock.
 func DefaultSocket() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "ptykeeper", "ptykeeper.sock")
+	}
+	if os.Getuid() == 0 {
+		return "/run/ptykeeper/ptykeeper.sock"
 	}
 	return filepath.Join(os.TempDir(), "ptykeeper-"+strconv.Itoa(os.Getuid()), "ptykeeper.sock")
 }
