@@ -60,6 +60,7 @@ func newUserHome(t *testing.T, authorizedKeys bool) *userHome {
 
 // served is a daemon run by serve.
 type served struct {
+	cmd    *exec.Cmd
 	log    *lockedBuffer
 	exited chan struct{} // closed when it exited; then code is set
 	code   int
@@ -70,31 +71,38 @@ type served struct {
 func (h *userHome) serve(t *testing.T, args ...string) *served {
 	t.Helper()
 	d := &served{log: &lockedBuffer{b: &bytes.Buffer{}}, exited: make(chan struct{})}
+	t.Cleanup(func() { d.stop() })
 	argv := []string{"serve"}
 	if len(args) > 1 && args[0] == "--socket" {
 		argv, args = []string{args[0], args[1], "serve"}, args[2:]
 	}
-	cmd := exec.Command(binary, append(argv, args...)...)
-	cmd.Env, cmd.Stderr = h.env, d.log
-	if err := cmd.Start(); err != nil {
+	d.cmd = exec.Command(binary, append(argv, args...)...)
+	d.cmd.Env, d.cmd.Stderr = h.env, d.log
+	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
-		cmd.Wait()
-		d.code = cmd.ProcessState.ExitCode()
+		d.cmd.Wait()
+		d.code = d.cmd.ProcessState.ExitCode()
 		close(d.exited)
 	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.exited:
-		case <-time.After(wait):
-			cmd.Process.Kill()
-			<-d.exited
-		}
-	})
 	testprog.WaitFor(wait, func() bool { return strings.Contains(d.log.String(), `msg=serving`) || d.done() })
 	return d
+}
+
+// stop sends SIGTERM and returns the exit status.
+func (d *served) stop() int {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return -1
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.exited:
+	case <-time.After(wait):
+		d.cmd.Process.Kill()
+		<-d.exited
+	}
+	return d.code
 }
 
 func (d *served) done() bool {
