@@ -81,7 +81,10 @@ func startSSH(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog.L
 	for _, ln := range listeners {
 		go func() {
 			if err := srv.Serve(ln); err != nil {
-				served <- err
+				select {
+				case served <- err: // the daemon stops
+				default: // it is stopping already
+				}
 			}
 		}()
 	}

@@ -340,3 +340,20 @@ func TestConfigSocketAndEffective(t *testing.T) {
 		t.Fatalf("check --effective without a file:\n%s", out)
 	}
 }
+
+// The issue's second command: no config, SSH asked for, a program named on
+// the command line. It used to exit with `detach key ""`.
+func TestServeSessionWithSSHListenNoConfig(t *testing.T) {
+	h := newUserHome(t, true)
+	port := freePort(t)
+	d := h.serve(t, "--ssh-listen", "127.0.0.1:"+port, "--session", "x=sleep 600")
+	if !testprog.WaitFor(wait, func() bool { return sshListening.MatchString(d.log.String()) }) {
+		t.Fatalf("ssh not listening (exited %v):\n%s", d.done(), d.log)
+	}
+	if m := sshListening.FindStringSubmatch(d.log.String()); m[1] != "127.0.0.1:"+port {
+		t.Fatalf("listening on %s", m[1])
+	}
+	if out, code := h.client("status", "x"); code != 0 || !strings.Contains(out, "x ") {
+		t.Fatalf("status: %d %s", code, out)
+	}
+}
