@@ -1,7 +1,8 @@
 // session.go is our handler for SSH session channels. It serves the
 // channel's requests itself: pty-req (the viewer's terminal and size),
 // window-change (coalesced, latest wins, never blocking the request loop),
-// exec and shell (a ptykeeper command), and refuses everything else (env,
+// exec and shell (a ptykeeper command, run through ctl's table with the
+// key's rights: policy.go), and refuses everything else (env,
 // subsystems such as sftp, X11, agent forwarding). It never opens a PTY:
 // the program's PTY belongs to the keeper. Output is written byte for byte
 // (gliderlabs' own handler would turn \n into \r\n and break curses
