@@ -76,9 +76,13 @@ func (c *keyCaller) Allow(command string, need ctl.Rights) error {
 		who = fmt.Sprintf("certificate (CA %s, principal %s)", c.login.CA, strings.Join(c.login.Principals, ","))
 		grant = fmt.Sprintf("key = %q   # the certificate authority\n  principal = %q", c.login.CA, c.login.Principals[0])
 	}
+	also := ""
+	if need == ctl.New {
+		also = "\nand name the user its programs run as (never root) in the [ssh] table: new_sessions_user = \"USER\""
+	}
 	return fmt.Errorf("refused: this %s may not run %q over SSH (it may: %s).\n"+
 		"To allow it, add to the daemon's config, then reload it (the grant holds for new connections):\n"+
-		"  [[ssh.grant]]\n  %s\n  allow = [%q]", who, command, c.login.Rights.String(), grant, need.String())
+		"  [[ssh.grant]]\n  %s\n  allow = [%q]%s", who, command, c.login.Rights.String(), grant, need.String(), also)
 }
 
 // NewSessionUser is the user `new` runs programs as: NewSessionsUser, never

@@ -77,7 +77,7 @@ func checkOwnerMode(what, path string, st fs.FileInfo, uid int, private bool) *F
 	mode := st.Mode()
 	switch {
 	case owner != 0 && owner != uid:
-		return &FileError{What: what, Path: path, Mode: mode, Msg: fmt.Sprintf("belongs to uid %d, not to root or the daemon's user (uid %d): whoever owns it can let anyone in; chown it", owner, uid)}
+		return &FileError{What: what, Path: path, Mode: mode, Msg: fmt.Sprintf("belongs to uid %d, not to root or the daemon's user (uid %d): its owner could let anyone in; chown it, or keep the file somewhere the daemon's user owns (a daemon running as root: /etc/ptykeeper/)", owner, uid)}
 	case mode.Perm()&0o022 != 0 && mode&fs.ModeSticky != 0:
 		return &FileError{What: what, Path: path, Mode: mode, Msg: "is a folder everybody may write to, so anyone could put their own file in its place (OpenSSH's StrictModes refuses it too); keep the file out of shared folders"}
 	case mode.Perm()&0o022 != 0:
