@@ -118,6 +118,15 @@ func TestPenaltyWaitHoldsNoSlot(t *testing.T) {
 	for range DefaultPerSourceMaxStartups {
 		halfOpen(t, "127.0.0.3", f.addr)
 	}
+	// (The server takes connections in goroutines of their own: let it
+	// count all ten before the next one comes.)
+	if !testprog.WaitFor(wait, func() bool {
+		f.srv.gate.mu.Lock()
+		defer f.srv.gate.mu.Unlock()
+		return f.srv.gate.perSource["127.0.0.3"] == DefaultPerSourceMaxStartups
+	}) {
+		t.Fatal("the server never counted the waiting connections")
+	}
 	// The address's slots are all waiting: one more is closed at once.
 	if extra := halfOpen(t, "127.0.0.3", f.addr); served(t, extra) {
 		t.Fatal("connection over the per-source cap served")

@@ -64,7 +64,10 @@ func TestPlainKeyRefusedWhatChangesThings(t *testing.T) {
 		t.Fatal("echo never ready")
 	}
 	for _, cmd := range []string{"ls", "status echo", "logs echo", "snapshot echo", "help", "version"} {
-		if out, errOut, code := run(t, c, cmd, false); code != 0 || out == "" {
+		// (History lines are written a moment after the screen: retry.)
+		var out, errOut string
+		var code int
+		if !testprog.WaitFor(wait, func() bool { out, errOut, code = run(t, c, cmd, false); return code != 0 || out != "" }) || code != 0 {
 			t.Errorf("%s by a plain key: %d %q %q", cmd, code, out, errOut)
 		}
 	}
