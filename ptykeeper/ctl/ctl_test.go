@@ -221,3 +221,14 @@ func TestNewRunsAsTheCallersUser(t *testing.T) {
 		t.Fatalf("local new as %q", s.Spec().User)
 	}
 }
+
+// The zero Env refuses instead of crashing.
+func TestZeroEnv(t *testing.T) {
+	var errb bytes.Buffer
+	if code := Run(context.Background(), &Env{Stderr: &errb}, []string{"ls"}); code != 1 || !strings.Contains(errb.String(), "Keeper is nil") {
+		t.Fatalf("%d %q", code, errb.String())
+	}
+	if code := Run(context.Background(), &Env{}, []string{"ls"}); code != 1 {
+		t.Fatalf("zero Env: %d", code)
+	}
+}

@@ -35,7 +35,8 @@ type Caller interface {
 	NewSessionUser() (string, error)
 }
 
-// Env is what a command runs with.
+// Env is what a command runs with. Keeper is required; nil writers
+// discard.
 type Env struct {
 	Keeper *ptykeeper.Keeper
 	Daemon Daemon // nil: reload unsupported
@@ -132,7 +133,22 @@ func Run(ctx context.Context, e *Env, argv []string) int {
 	if len(argv) == 0 {
 		argv = []string{"help"}
 	}
-	err := run(ctx, e, argv)
+	if e.Stdout == nil || e.Stderr == nil {
+		w := *e
+		if w.Stdout == nil {
+			w.Stdout = io.Discard
+		}
+		if w.Stderr == nil {
+			w.Stderr = io.Discard
+		}
+		e = &w
+	}
+	var err error
+	if e.Keeper == nil {
+		err = errors.New("no sessions to run it on (ctl.Env.Keeper is nil)")
+	} else {
+		err = run(ctx, e, argv)
+	}
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
