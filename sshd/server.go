@@ -54,9 +54,9 @@ type Server struct {
 type ctxKey int
 
 const (
-	loginKey   ctxKey = iota // *Login, once a key's signature was verified
-	slotKey                  // *connSlot
-	authTimerK               // *time.Timer closing a connection that does not authenticate
+	loginKey     ctxKey = iota // *Login, once a key's signature was verified
+	slotKey                    // *connSlot
+	authTimerKey               // *time.Timer closing a connection that does not authenticate
 )
 
 func (s *Server) log() *slog.Logger {
@@ -148,7 +148,7 @@ func (s *Server) verifiedKey(ctx ssh.Context, conn gossh.ConnMetadata, key gossh
 		s.log().Warn("ssh login refused: too many connections", "addr", addr, "key", login.Fingerprint, "max", s.MaxConns)
 		return nil, errors.New("too many connections")
 	}
-	if t, ok := ctx.Value(authTimerK).(*time.Timer); ok {
+	if t, ok := ctx.Value(authTimerKey).(*time.Timer); ok {
 		t.Stop()
 	}
 	login.Rights = s.policy.Load().rights(login)
@@ -202,7 +202,7 @@ func (s *Server) connCallback(ctx ssh.Context, c net.Conn) net.Conn {
 		c.Close()
 	})
 	ctx.SetValue(slotKey, slot)
-	ctx.SetValue(authTimerK, t)
+	ctx.SetValue(authTimerKey, t)
 	return &trackedConn{Conn: c, done: func() {
 		t.Stop()
 		slot.close()
