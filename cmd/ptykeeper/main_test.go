@@ -71,7 +71,9 @@ func startDaemonEnv(t *testing.T, env []string, args ...string) *daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.stop() })
-	if !testprog.WaitFor(wait, func() bool { _, err := os.Stat(d.socket); return err == nil }) {
+	// Up means serving with its sessions added: the socket file exists from
+	// bind(), before listen() and before the sessions are.
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(d.log.String(), "msg=serving") }) {
 		t.Fatalf("daemon did not come up: %s", d.log)
 	}
 	return d
