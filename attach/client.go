@@ -15,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
 	"golang.org/x/term"
 )
 
@@ -86,12 +87,15 @@ var ErrNotTerminal = errors.New("stdin is not a terminal: run attach from an int
 // puts the terminal in raw mode and restores it on every way out. The exit
 // status is 0 after a detach, the program's status if it exited.
 func AttachTerminal(socket string, args []string, stdin, stdout *os.File, stderr io.Writer) int {
-	a, err := ParseAttachArgs(args, stderr)
+	a, err := ctl.ParseAttachArgs(args, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
 		return 2
 	}
-	key, _ := ParseDetachKey(a.DetachKey)
+	key := ctl.DefaultDetachKey
+	if a.DetachKey != nil {
+		key = *a.DetachKey
+	}
 	in := int(stdin.Fd())
 	if !term.IsTerminal(in) {
 		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", ErrNotTerminal)
@@ -151,12 +155,12 @@ func forwardSignals(sigs chan os.Signal, c net.Conn, out int, send func(byte, []
 // forwardInput passes keystrokes on as they come, byte for byte, until the
 // detach key. It never waits for the program: typing queues in typed, and
 // the detach key is sent at once, past any queued input.
-func forwardInput(stdin *os.File, key int, typed *inputSender, send func(byte, []byte) error) {
+func forwardInput(stdin *os.File, key ctl.DetachKey, typed *inputSender, send func(byte, []byte) error) {
 	buf := make([]byte, 4096)
 	for {
 		n, err := stdin.Read(buf)
 		if n > 0 {
-			p, detach := SplitDetach(buf[:n], key)
+			p, detach := ctl.SplitDetach(buf[:n], key)
 			if len(p) > 0 {
 				typed.add(p)
 			}

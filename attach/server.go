@@ -1,5 +1,7 @@
 // server.go serves the daemon's Unix socket: one goroutine pair per
-// connection, commands and attaches alike.
+// connection, commands and attaches alike. A peer that passed the uid check
+// (the daemon's own user, or root) holds every right: commands run with a
+// nil ctl.Caller.
 
 package attach
 
@@ -7,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
 )
 
 // helloTimeout bounds how long a connection may take to say what it wants.
@@ -24,7 +26,7 @@ const helloTimeout = 10 * time.Second
 // Server serves the attach protocol.
 type Server struct {
 	Keeper *ptykeeper.Keeper
-	Daemon Daemon
+	Daemon ctl.Daemon
 	Log    *slog.Logger
 
 	wg     sync.WaitGroup
@@ -151,7 +153,7 @@ func (s *Server) serveCommand(c net.Conn, dec *Decoder, h Hello) {
 		cancel()
 	}()
 	var mu sync.Mutex
-	code := Run(ctx, &Env{
+	code := ctl.Run(ctx, &ctl.Env{
 		Keeper: s.Keeper,
 		Daemon: s.Daemon,
 		Stdout: frameWriter{&mu, c, TypeData},
@@ -162,45 +164,9 @@ func (s *Server) serveCommand(c net.Conn, dec *Decoder, h Hello) {
 	mu.Unlock()
 }
 
-// AttachArgs are attach's parsed arguments.
-type AttachArgs struct {
-	Name       string
-	ReadOnly   bool
-	Detach     bool
-	Scrollback int
-	DetachKey  string
-}
-
-// ParseAttachArgs parses "[-r] [-d] [--scrollback N] [--detach-key K] NAME".
-func ParseAttachArgs(args []string, stderr io.Writer) (AttachArgs, error) {
-	var a AttachArgs
-	fs := flag.NewFlagSet("attach", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.BoolVar(&a.ReadOnly, "r", false, "read-only: see the program, type nothing")
-	fs.BoolVar(&a.Detach, "d", false, "detach every other client first")
-	fs.IntVar(&a.Scrollback, "scrollback", 0, "write the last N lines of history first, into your terminal's scrollback")
-	fs.StringVar(&a.DetachKey, "detach-key", DefaultDetachKey, "detach key: ^X style, a character, or none")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ptykeeper attach [-r] [-d] [--scrollback N] [--detach-key ^X] NAME")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return a, err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return a, &usageError{"attach takes exactly one session name"}
-	}
-	if _, err := ParseDetachKey(a.DetachKey); err != nil {
-		return a, &usageError{err.Error()}
-	}
-	a.Name = fs.Arg(0)
-	return a, nil
-}
-
 func (s *Server) serveAttach(c net.Conn, dec *Decoder, h Hello) {
 	var stderr bytesWriter
-	a, err := ParseAttachArgs(h.Argv[1:], &stderr)
+	a, err := ctl.ParseAttachArgs(h.Argv[1:], &stderr)
 	if err != nil {
 		sendExit(c, 2, string(stderr)+"ptykeeper attach: "+err.Error()+"\n")
 		return

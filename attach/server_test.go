@@ -304,35 +304,6 @@ func TestNoDaemonMessage(t *testing.T) {
 	}
 }
 
-func TestKeys(t *testing.T) {
-	for in, want := range map[string]int{`^\`: 0x1c, "^x": 0x18, "^?": 0x7f, "none": -1, "q": 'q'} {
-		if got, err := ParseDetachKey(in); err != nil || got != want {
-			t.Errorf("ParseDetachKey(%q) = %d, %v", in, got, err)
-		}
-	}
-	if _, err := ParseDetachKey("ctrl-x"); err == nil {
-		t.Error("bad key accepted")
-	}
-	if got := string(KeysToBytes([]string{"ls", "Enter", "C-c", "M-x", "Up"}, false)); got != "ls\r\x03\x1bx\x1b[A" {
-		t.Errorf("keys: %q", got)
-	}
-	if got := string(KeysToBytes([]string{"Enter"}, true)); got != "Enter" {
-		t.Errorf("literal: %q", got)
-	}
-}
-
-func TestStatusLine(t *testing.T) {
-	st := ptykeeper.Status{Name: "earthquake", State: ptykeeper.Backoff, Failures: 4,
-		LastExit: &ptykeeper.ExitStatus{Code: 1}, NextStart: time.Now().Add(8*time.Second + 400*time.Millisecond)}
-	if got := StatusLine(st); got != "earthquake   BACKOFF   exited 1 four times, next start in 8s" {
-		t.Fatalf("%q", got)
-	}
-	st = ptykeeper.Status{Name: "earthquake", State: ptykeeper.Running, Pid: 4211, Clients: 2, Started: time.Now().Add(-(3*time.Hour + 2*time.Minute + 11*time.Second))}
-	if got := StatusLine(st); got != "earthquake   RUNNING   pid 4211, uptime 3:02:11, 2 clients" {
-		t.Fatalf("%q", got)
-	}
-}
-
 func TestAttachToStoppedSessionSaysHowToStart(t *testing.T) {
 	d := startDaemon(t)
 	s := d.add(t, "echo", "echo")

@@ -20,22 +20,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// EnvSocket overrides the default socket path.
-const EnvSocket = "PTYKEEPER_SOCKET"
-
-// DefaultSocket returns $PTYKEEPER_SOCKET, else
-// $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock, else
-// /tmp/ptykeeper-UID/ptykeeper.sock.
-func DefaultSocket() string {
-	if p := os.Getenv(EnvSocket); p != "" {
-		return p
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "ptykeeper", "ptykeeper.sock")
-	}
-	return filepath.Join(os.TempDir(), "ptykeeper-"+strconv.Itoa(os.Getuid()), "ptykeeper.sock")
-}
-
 // ErrRunning means another daemon serves the socket.
 var ErrRunning = errors.New("another ptykeeper daemon is running")
 

@@ -19,6 +19,28 @@ const (
 	RestartAlways    RestartPolicy = "always"
 )
 
+// Validate accepts the three policies.
+func (p RestartPolicy) Validate() error {
+	switch p {
+	case RestartNever, RestartOnFailure, RestartAlways:
+		return nil
+	}
+	return fmt.Errorf("restart policy %q: want always, on-failure or never", string(p))
+}
+
+// NewSpec returns a session with the documented defaults: what a
+// [session.NAME] table of the config file starts from, and `new`, `serve
+// --session` and the demo too. It is the one place a user's session
+// defaults are written: Defaults below for the fields whose zero value
+// means nothing (term, size, exit codes, backoff, stop signal, stop wait),
+// and here autostart, restart always, startsecs 1s, startretries 3.
+func NewSpec(name string, command []string) Spec {
+	return Spec{
+		Name: name, Command: command,
+		Autostart: true, Restart: RestartAlways, StartSecs: time.Second, StartRetries: 3,
+	}.Defaults()
+}
+
 // Spec is everything a session is configured with. It is plain data: two
 // Specs that are equal describe the same program, which is how a config
 // reload tells unchanged sessions from changed ones.
@@ -46,7 +68,12 @@ type Spec struct {
 	StopWait     time.Duration
 }
 
-// Defaults fills zero fields with the documented defaults.
+// Defaults gives the zero fields that mean nothing their documented value.
+// Fields whose zero value means something are left alone: Autostart false,
+// Restart "" (never: a Spec built in code restarts only when asked),
+// StartSecs 0 (RUNNING at once), StartRetries 0 (FATAL at the first failed
+// start), Umask "" (the daemon's), NoFile 0 (the system's). The defaults a
+// user gets for those are NewSpec's.
 func (s Spec) Defaults() Spec {
 	if s.Term == "" {
 		s.Term = "xterm-256color"
@@ -88,6 +115,9 @@ func (s Spec) Validate() error {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
 			return fmt.Errorf("session %s: env entry %q is not KEY=VALUE", s.Name, kv)
 		}
+	}
+	if err := s.Restart.Validate(); err != nil {
+		return fmt.Errorf("session %s: %w", s.Name, err)
 	}
 	if s.Umask != "" {
 		if _, err := strconv.ParseUint(s.Umask, 8, 12); err != nil {

@@ -1,7 +1,7 @@
-// authkeys.go reads OpenSSH authorized_keys files and decides whether a key
-// (or a user certificate) may log in, from where, and with what
-// restrictions. It fails closed: a line with an option we do not
-// understand does not let its key in.
+// authkeys.go parses OpenSSH authorized_keys lines and their options. It
+// fails closed: a line with an option we do not enforce (verify-required,
+// permitopen, environment, ...) or a repeated one does not let its key in,
+// and the refusal is logged with the file and line.
 
 package sshd
 
@@ -11,26 +11,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// Grant is what an authenticated key may do.
-type Grant struct {
-	Command     string // forced command ("" none)
-	NoPTY       bool
-	Fingerprint string
-	Comment     string
-}
-
 // entry is one usable authorized_keys line.
 type entry struct {
 	key        gossh.PublicKey
+	wire       []byte // key.Marshal(), compared with offered keys
 	comment    string
 	line       int
 	from       []string
@@ -39,47 +30,6 @@ type entry struct {
 	expiry     time.Time
 	certAuth   bool
 	principals []string // cert-authority: allowed principals
-}
-
-// KeyStore is an authorized_keys file, re-read when it changes.
-type KeyStore struct {
-	Path string
-	Log  *slog.Logger
-
-	mu      sync.Mutex
-	stamp   string // size and mtime of what was parsed
-	entries []entry
-}
-
-// Load reads the file now; it fails if the file has no usable key.
-func (k *KeyStore) Load() (int, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if err := k.refreshLocked(); err != nil {
-		return 0, err
-	}
-	if len(k.entries) == 0 {
-		return 0, fmt.Errorf("%s has no usable key", k.Path)
-	}
-	return len(k.entries), nil
-}
-
-func (k *KeyStore) refreshLocked() error {
-	st, err := os.Stat(k.Path)
-	if err != nil {
-		k.entries, k.stamp = nil, ""
-		return fmt.Errorf("authorized keys: %w", err)
-	}
-	stamp := fmt.Sprint(st.Size(), st.ModTime().UnixNano())
-	if stamp == k.stamp {
-		return nil
-	}
-	data, err := os.ReadFile(k.Path)
-	if err != nil {
-		return fmt.Errorf("authorized keys: %w", err)
-	}
-	k.entries, k.stamp = parseAuthorizedKeys(data, k.Path, k.Log), stamp
-	return nil
 }
 
 // parseAuthorizedKeys parses every line on its own: x/crypto's parser skips
@@ -99,9 +49,9 @@ func parseAuthorizedKeys(data []byte, file string, log *slog.Logger) []entry {
 			log.Warn("authorized_keys: line ignored", "file", file, "line", i+1, "err", err)
 			continue
 		}
-		e := entry{key: pub, comment: comment, line: i + 1}
+		e := entry{key: pub, wire: pub.Marshal(), comment: comment, line: i + 1}
 		if err := e.applyOptions(opts); err != nil {
-			log.Warn("authorized_keys: key refused", "file", file, "line", i+1, "err", err)
+			log.Warn("authorized_keys: key refused", "file", file, "line", i+1, "key", gossh.FingerprintSHA256(pub), "err", err)
 			continue
 		}
 		out = append(out, e)
@@ -109,10 +59,25 @@ func parseAuthorizedKeys(data []byte, file string, log *slog.Logger) []entry {
 	return out
 }
 
+// acceptedOptions are the options that change nothing here: forwarding is
+// always refused and there is no user rc to run.
+var acceptedOptions = map[string]bool{
+	"no-port-forwarding": true, "no-agent-forwarding": true, "no-x11-forwarding": true, "no-user-rc": true,
+	"port-forwarding": true, "agent-forwarding": true, "x11-forwarding": true, "user-rc": true,
+	// x/crypto checks the user-presence flag of security keys unless told
+	// otherwise; we never tell it, so a touch stays required (stricter).
+	"no-touch-required": true,
+}
+
 func (e *entry) applyOptions(opts []string) error {
+	seen := map[string]bool{}
 	for _, o := range opts {
 		name, val, hasVal := strings.Cut(o, "=")
 		name = strings.ToLower(name)
+		if seen[name] && (name == "from" || name == "command" || name == "expiry-time" || name == "principals") {
+			return fmt.Errorf("option %s given twice", name)
+		}
+		seen[name] = true
 		if hasVal {
 			v, err := unquote(val)
 			if err != nil {
@@ -127,9 +92,6 @@ func (e *entry) applyOptions(opts []string) error {
 			e.command = val
 		case "restrict", "no-pty":
 			e.noPTY = true
-			if name == "restrict" {
-				e.noPTY = true
-			}
 		case "pty":
 			e.noPTY = false // restrict,pty
 		case "expiry-time":
@@ -142,10 +104,12 @@ func (e *entry) applyOptions(opts []string) error {
 			e.certAuth = true
 		case "principals":
 			e.principals = strings.Split(val, ",")
-		case "no-port-forwarding", "no-agent-forwarding", "no-x11-forwarding", "no-user-rc", "port-forwarding", "agent-forwarding", "x11-forwarding", "user-rc", "no-touch-required", "verify-required":
-			// Forwarding is always refused here; user rc does not exist.
+		case "verify-required":
+			return errors.New("option verify-required is not enforced here (FIDO user verification is not checked), so the key is refused")
 		default:
-			return fmt.Errorf("option %q is not supported (failing closed)", name)
+			if !acceptedOptions[name] {
+				return fmt.Errorf("option %q is not supported (failing closed)", name)
+			}
 		}
 	}
 	return nil
@@ -193,116 +157,13 @@ func matchFrom(patterns []string, ip net.IP) bool {
 	return ok
 }
 
-// errDenied is what a client learns: nothing specific.
-var errDenied = errors.New("permission denied")
-
-// Check decides whether key may log in as user from addr. The reason for a
-// refusal goes to the log, not to the client.
-func (k *KeyStore) Check(user string, addr net.Addr, key gossh.PublicKey) (*Grant, *gossh.Permissions, string, error) {
-	k.mu.Lock()
-	if err := k.refreshLocked(); err != nil {
-		k.mu.Unlock()
-		return nil, nil, err.Error(), errDenied
-	}
-	entries := k.entries
-	k.mu.Unlock()
-	ip := addrIP(addr)
-	if cert, ok := key.(*gossh.Certificate); ok {
-		return checkCert(entries, user, addr, ip, cert)
-	}
-	wire := key.Marshal()
-	for _, e := range entries {
-		if e.certAuth || !bytes.Equal(e.key.Marshal(), wire) {
-			continue
-		}
-		if reason := e.refuse(ip); reason != "" {
-			return nil, nil, reason, errDenied
-		}
-		return e.grant(key), &gossh.Permissions{}, "", nil
-	}
-	return nil, nil, "key not in " + k.Path, errDenied
-}
-
+// refuse says why this line does not admit a client at ip now, or "".
 func (e *entry) refuse(ip net.IP) string {
 	if len(e.from) > 0 && !matchFrom(e.from, ip) {
-		return fmt.Sprintf("from=%q does not match %s (line %d)", strings.Join(e.from, ","), ip, e.line)
+		return fmt.Sprintf("line %d: from=%q does not match %s", e.line, strings.Join(e.from, ","), ip)
 	}
 	if !e.expiry.IsZero() && time.Now().After(e.expiry) {
-		return fmt.Sprintf("key expired %s (line %d)", e.expiry.Format(time.DateTime), e.line)
+		return fmt.Sprintf("line %d: key expired %s", e.line, e.expiry.Format(time.DateTime))
 	}
 	return ""
-}
-
-func (e *entry) grant(key gossh.PublicKey) *Grant {
-	return &Grant{Command: e.command, NoPTY: e.noPTY, Fingerprint: gossh.FingerprintSHA256(key), Comment: e.comment}
-}
-
-func checkCert(entries []entry, user string, addr net.Addr, ip net.IP, cert *gossh.Certificate) (*Grant, *gossh.Permissions, string, error) {
-	if cert.CertType != gossh.UserCert {
-		return nil, nil, "not a user certificate", errDenied
-	}
-	if len(cert.ValidPrincipals) == 0 {
-		// x/crypto would accept it for any user; OpenSSH refuses.
-		return nil, nil, "certificate has no principals", errDenied
-	}
-	ca := cert.SignatureKey.Marshal()
-	for _, e := range entries {
-		if !e.certAuth || !bytes.Equal(e.key.Marshal(), ca) {
-			continue
-		}
-		if reason := e.refuse(ip); reason != "" {
-			return nil, nil, reason, errDenied
-		}
-		if len(e.principals) > 0 && !anyIn(cert.ValidPrincipals, e.principals) {
-			return nil, nil, "no certificate principal is allowed by principals=", errDenied
-		}
-		checker := gossh.CertChecker{IsUserAuthority: func(auth gossh.PublicKey) bool { return bytes.Equal(auth.Marshal(), ca) }}
-		principal := user
-		if len(e.principals) > 0 {
-			principal = firstIn(cert.ValidPrincipals, e.principals)
-		}
-		if err := checker.CheckCert(principal, cert); err != nil {
-			return nil, nil, err.Error(), errDenied
-		}
-		g := e.grant(cert)
-		perms := &gossh.Permissions{CriticalOptions: map[string]string{}}
-		for k, v := range cert.CriticalOptions {
-			switch k {
-			case "source-address":
-				perms.CriticalOptions[k] = v // enforced by x/crypto
-			case "force-command":
-				if g.Command == "" {
-					g.Command = v
-				}
-			default:
-				return nil, nil, "unknown critical option " + k, errDenied
-			}
-		}
-		if _, ok := cert.Extensions["permit-pty"]; !ok {
-			g.NoPTY = true
-		}
-		return g, perms, "", nil
-	}
-	return nil, nil, "certificate not signed by a cert-authority in authorized_keys", errDenied
-}
-
-func anyIn(have, allowed []string) bool { return firstIn(have, allowed) != "" }
-
-func firstIn(have, allowed []string) string {
-	for _, h := range have {
-		for _, a := range allowed {
-			if h == a {
-				return h
-			}
-		}
-	}
-	return ""
-}
-
-func addrIP(a net.Addr) net.IP {
-	if t, ok := a.(*net.TCPAddr); ok {
-		return t.IP
-	}
-	host, _, _ := net.SplitHostPort(a.String())
-	return net.ParseIP(host)
 }

@@ -1,7 +1,8 @@
 // session.go is our handler for SSH session channels. It serves the
 // channel's requests itself: pty-req (the viewer's terminal and size),
 // window-change (coalesced, latest wins, never blocking the request loop),
-// exec and shell (a ptykeeper command), and refuses everything else (env,
+// exec and shell (a ptykeeper command, run through ctl's table with the
+// key's rights: policy.go), and refuses everything else (env,
 // subsystems such as sftp, X11, agent forwarding). It never opens a PTY:
 // the program's PTY belongs to the keeper. Output is written byte for byte
 // (gliderlabs' own handler would turn \n into \r\n and break curses
@@ -21,6 +22,7 @@ import (
 	"github.com/gliderlabs/ssh"
 	"github.com/ptykeeper/ptykeeper/attach"
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -45,7 +47,7 @@ type exitStatus struct {
 // sessionState is one session channel.
 type sessionState struct {
 	ch    gossh.Channel
-	grant *Grant
+	login *Login
 	addr  string
 
 	mu      sync.Mutex // guards pty, size, started
@@ -61,11 +63,11 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 	defer func() {
 		// A bug in one session must not take the daemon down.
 		if r := recover(); r != nil {
-			s.Log.Error("ssh session panic", "panic", r, "stack", string(debug.Stack()))
+			s.log().Error("ssh session panic", "panic", r, "stack", string(debug.Stack()))
 			conn.Close()
 		}
 	}()
-	g, _ := ctx.Value(grantKey{}).(*Grant)
+	g, _ := ctx.Value(loginKey).(*Login)
 	if g == nil {
 		nc.Reject(gossh.Prohibited, "not authenticated")
 		return
@@ -75,7 +77,7 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 		return
 	}
 	defer ch.Close()
-	ss := &sessionState{ch: ch, grant: g, addr: conn.RemoteAddr().String(), resized: make(chan struct{}, 1)}
+	ss := &sessionState{ch: ch, login: g, addr: conn.RemoteAddr().String(), resized: make(chan struct{}, 1)}
 	cctx, cancel := context.WithCancel(context.Background())
 	var run sync.WaitGroup
 	// Deferred in this order so that, when the channel is gone, what runs in
@@ -127,7 +129,7 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 				defer run.Done()
 				defer func() {
 					if r := recover(); r != nil {
-						s.Log.Error("ssh command panic", "panic", r, "stack", string(debug.Stack()))
+						s.log().Error("ssh command panic", "panic", r, "stack", string(debug.Stack()))
 						ch.Close()
 					}
 				}()
@@ -148,11 +150,11 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 // and returns the remote exit status.
 func (s *Server) runCommand(ctx context.Context, ss *sessionState, user, requested string) int {
 	command := requested
-	if ss.grant.Command != "" {
-		if requested != "" && requested != ss.grant.Command {
-			s.Log.Info("ssh forced command replaces the requested one", "addr", ss.addr, "requested", requested, "forced", ss.grant.Command)
+	if ss.login.Command != "" {
+		if requested != "" && requested != ss.login.Command {
+			s.log().Info("ssh forced command replaces the requested one", "addr", ss.addr, "requested", requested, "forced", ss.login.Command)
 		}
-		command = ss.grant.Command
+		command = ss.login.Command
 	}
 	ss.mu.Lock()
 	pty := ss.pty
@@ -171,29 +173,34 @@ func (s *Server) runCommand(ctx context.Context, ss *sessionState, user, request
 		fmt.Fprintf(stderr, "ptykeeper: %v\n", err)
 		return 2
 	}
+	env := &ctl.Env{Keeper: s.Keeper, Daemon: s.Daemon, Stdout: stdout, Stderr: stderr,
+		Caller: &keyCaller{s: s, login: ss.login, policy: s.policy.Load(), addr: ss.addr}}
 	if len(argv) == 0 {
 		if !pty {
-			fmt.Fprint(stdout, attach.Usage)
-			return 0
+			return ctl.Run(ctx, env, []string{"help"})
 		}
 		// ssh -t host: attach the only session, else list them.
 		names := s.Keeper.Names()
 		if len(names) != 1 {
-			attach.Run(ctx, &attach.Env{Keeper: s.Keeper, Stdout: stdout, Stderr: stderr}, []string{"ls"})
+			code := ctl.Run(ctx, env, []string{"ls"})
 			fmt.Fprintf(stdout, "\nattach with: ssh -t HOST attach NAME\n")
-			return 0
+			return code
 		}
 		argv = []string{"attach", names[0]}
 	}
 	if argv[0] == "attach" {
+		if err := env.Allow("attach"); err != nil {
+			fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
+			return 1
+		}
 		return s.attach(ctx, ss, argv[1:], stdout, stderr)
 	}
-	return attach.Run(ctx, &attach.Env{Keeper: s.Keeper, Daemon: s.Daemon, Stdout: stdout, Stderr: stderr}, argv)
+	return ctl.Run(ctx, env, argv)
 }
 
 func (s *Server) attach(ctx context.Context, ss *sessionState, args []string, stdout, stderr io.Writer) int {
 	var usage bytes.Buffer
-	a, err := attach.ParseAttachArgs(args, &usage)
+	a, err := ctl.ParseAttachArgs(args, &usage)
 	if err != nil {
 		stderr.Write(usage.Bytes())
 		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
@@ -212,15 +219,15 @@ func (s *Server) attach(ctx context.Context, ss *sessionState, args []string, st
 		return 2
 	}
 	key := s.DetachKey
-	if a.DetachKey != attach.DefaultDetachKey {
-		key, _ = attach.ParseDetachKey(a.DetachKey)
+	if a.DetachKey != nil {
+		key = *a.DetachKey
 	}
 	cl, err := sess.Attach(ptykeeper.AttachOptions{ReadOnly: a.ReadOnly, DetachOthers: a.Detach, Scrollback: a.Scrollback, Size: size})
 	if err != nil {
 		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
 		return 1
 	}
-	s.Log.Info("attach", "session", a.Name, "via", "ssh", "addr", ss.addr, "read_only", a.ReadOnly)
+	s.log().Info("attach", "session", a.Name, "via", "ssh", "addr", ss.addr, "read_only", a.ReadOnly)
 	// The channel closing detaches, even while forwardInput waits for a
 	// program that is not reading.
 	defer context.AfterFunc(ctx, cl.Close)()
@@ -231,7 +238,7 @@ func (s *Server) attach(ctx context.Context, ss *sessionState, args []string, st
 		return err
 	})
 	cl.Close()
-	s.Log.Info("detach", "session", a.Name, "via", "ssh", "addr", ss.addr, "reason", strings.TrimSpace(msg))
+	s.log().Info("detach", "session", a.Name, "via", "ssh", "addr", ss.addr, "reason", strings.TrimSpace(msg))
 	io.WriteString(stderr, msg)
 	return code
 }
@@ -243,7 +250,7 @@ func (s *Server) attach(ctx context.Context, ss *sessionState, args []string, st
 // keep the detach key typed after it from being seen; past that, this
 // client's reading waits (the SSH window then holds its typing), and the
 // connection closing still detaches.
-func (s *Server) forwardInput(ss *sessionState, cl *ptykeeper.Client, key int) {
+func (s *Server) forwardInput(ss *sessionState, cl *ptykeeper.Client, key ctl.DetachKey) {
 	go func() {
 		for {
 			select {
@@ -261,7 +268,7 @@ func (s *Server) forwardInput(ss *sessionState, cl *ptykeeper.Client, key int) {
 	for {
 		n, err := ss.ch.Read(buf)
 		if n > 0 {
-			p, detach := attach.SplitDetach(buf[:n], key)
+			p, detach := ctl.SplitDetach(buf[:n], key)
 			if len(p) > 0 {
 				if _, werr := cl.Write(p); werr != nil {
 					return

@@ -7,11 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
@@ -25,7 +27,7 @@ func TestExampleConfig(t *testing.T) {
 	if len(cfg.Sessions) != 2 || cfg.Sessions[0].Name != "earthquake" || cfg.Sessions[1].Name != "shell" {
 		t.Fatalf("sessions %+v", cfg.Sessions)
 	}
-	if cfg.SSH.Listen != ":2222" || cfg.DetachKey != `^\` || cfg.LogKeep != 10 {
+	if !slices.Equal(cfg.SSH.Listen, []string{":2222"}) || !cfg.SSH.ListenGiven || cfg.DetachKey != ctl.DefaultDetachKey || cfg.LogKeep != 10 || cfg.SSH.AuthorizedKeys != "/etc/ptykeeper/authorized_keys" {
 		t.Fatalf("globals %+v", cfg)
 	}
 	out, err := exec.Command(binary, "check", "-c", filepath.Join(examples, "ptykeeper.toml")).CombinedOutput()

@@ -9,8 +9,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ptykeeper/ptykeeper/attach"
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
 )
 
 func sshConfig(args []string, stdout, stderr io.Writer) int {
@@ -21,7 +21,7 @@ func sshConfig(args []string, stdout, stderr io.Writer) int {
 	user := fs.String("user", "", "login name (any: ptykeeper checks keys, not names)")
 	identity := fs.String("identity", "", "private key file")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, attach.CommandHelp("ssh-config"))
+		fmt.Fprint(stderr, ctl.CommandHelp("ssh-config"))
 		return 2
 	}
 	name := args[0]
@@ -29,7 +29,7 @@ func sshConfig(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := ptykeeper.ValidateName(name); err != nil || *host == "" {
-		fmt.Fprintf(stderr, "ptykeeper ssh-config: need a session NAME and --host HOST\n%s", attach.CommandHelp("ssh-config"))
+		fmt.Fprintf(stderr, "ptykeeper ssh-config: need a session NAME and --host HOST\n%s", ctl.CommandHelp("ssh-config"))
 		return 2
 	}
 	fmt.Fprintf(stdout, "Host %s\n    HostName %s\n    Port %d\n", name, *host, *port)
@@ -78,7 +78,7 @@ compdef _ptykeeper ptykeeper
 `
 
 func completion(args []string, stdout, stderr io.Writer) int {
-	cmds := attach.Commands()
+	cmds := ctl.Commands()
 	sort.Strings(cmds)
 	words := strings.Join(cmds, " ")
 	switch {
@@ -87,7 +87,7 @@ func completion(args []string, stdout, stderr io.Writer) int {
 	case len(args) == 1 && args[0] == "zsh":
 		fmt.Fprintf(stdout, zshCompletion, words)
 	default:
-		fmt.Fprint(stderr, attach.CommandHelp("completion"))
+		fmt.Fprint(stderr, ctl.CommandHelp("completion"))
 		return 2
 	}
 	return 0

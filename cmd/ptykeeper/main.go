@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/ptykeeper/ptykeeper/attach"
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
@@ -30,10 +30,12 @@ Quick start:
   ptykeeper serve --demo &    # a daemon with a demo session
   ptykeeper attach demo       # Ctrl-\ detaches; the program keeps running
 
-` + attach.Usage + `
+` + ctl.Usage + `
 Global flag (before the command):
-  --socket PATH    the daemon's socket (default: $PTYKEEPER_SOCKET,
-                   $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock, /tmp/ptykeeper-UID/ptykeeper.sock)
+  --socket PATH    the daemon's socket (default: $PTYKEEPER_SOCKET, else the config
+                   file's socket, else $XDG_RUNTIME_DIR/ptykeeper/ptykeeper.sock,
+                   else /run/ptykeeper/ptykeeper.sock as root, else
+                   /tmp/ptykeeper-UID/ptykeeper.sock)
 
 'ptykeeper COMMAND --help' shows each command's flags.
 `
@@ -49,10 +51,12 @@ func main() {
 // demoArg makes the binary run the demo program instead.
 const demoArg = "__demo"
 
+// envSocket names the daemon's socket; it wins over the config file's.
+const envSocket = "PTYKEEPER_SOCKET"
+
 func run(args []string, stdout, stderr io.Writer) int {
-	socket, explicit := attach.DefaultSocket(), os.Getenv(attach.EnvSocket) != ""
+	socket := os.Getenv(envSocket) // "": the config's, else the default
 	for len(args) > 0 && strings.HasPrefix(args[0], "--socket") {
-		explicit = true
 		if v, ok := strings.CutPrefix(args[0], "--socket="); ok {
 			socket, args = v, args[1:]
 		} else if len(args) > 1 {
@@ -66,14 +70,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	if h := attach.CommandHelp(args[0]); h != "" && attach.WantsHelp(args[1:]) {
+	if h := ctl.CommandHelp(args[0]); h != "" && ctl.WantsHelp(args[1:]) {
 		fmt.Fprint(stdout, h)
 		return 0
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
-		if len(args) > 1 && attach.CommandHelp(args[1]) != "" {
-			fmt.Fprint(stdout, attach.CommandHelp(args[1]))
+		if len(args) > 1 && ctl.CommandHelp(args[1]) != "" {
+			fmt.Fprint(stdout, ctl.CommandHelp(args[1]))
 			return 0
 		}
 		fmt.Fprint(stdout, usage)
@@ -83,53 +87,65 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "completion":
 		return completion(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, version())
+		fmt.Fprintln(stdout, ctl.Version())
 		return 0
 	case "serve":
-		return serve(socket, explicit, args[1:], stderr)
+		return serve(socket, args[1:], stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
 	case "attach":
-		return attach.AttachTerminal(socket, args[1:], os.Stdin, os.Stdout, stderr)
+		return attach.AttachTerminal(clientSocket(socket, stderr), args[1:], os.Stdin, os.Stdout, stderr)
 	}
-	return attach.Command(socket, args, stdout, stderr)
+	return attach.Command(clientSocket(socket, stderr), args, stdout, stderr)
 }
 
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "ptykeeper (unknown version)"
+// clientSocket is where a client finds the daemon: --socket or
+// $PTYKEEPER_SOCKET, else the config file's socket (the daemon read the
+// same file), else the default.
+func clientSocket(given string, stderr io.Writer) string {
+	if given != "" {
+		return given
 	}
-	v := "ptykeeper " + bi.Main.Version
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v += " commit " + s.Value[:min(12, len(s.Value))]
-		case "vcs.modified":
-			if s.Value == "true" {
-				v += " (modified)"
-			}
-		}
+	path := config.DefaultPath()
+	if path == "" {
+		return config.DefaultSocket()
 	}
-	return v + " " + bi.GoVersion
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "ptykeeper: %v\n(the daemon's socket is looked for at the default place, %s)\n", err, config.DefaultSocket())
+		return config.DefaultSocket()
+	}
+	return cfg.Socket
 }
 
-// check validates a config file without starting anything.
+// check validates a config file without starting anything; --effective
+// prints it with every default filled in.
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("c", config.DefaultPath(), "config file")
+	effective := fs.Bool("effective", false, "print the config with every default filled in")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *path == "" {
+	if *path == "" && !*effective {
 		fmt.Fprintf(stderr, "ptykeeper check: no config file (looked for %s); use -c FILE\n", strings.Join(config.SearchPath(), ", "))
 		return 2
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintf(stderr, "ptykeeper check: %v\n", err)
-		return 1
+	cfg := config.Default()
+	if *path != "" {
+		var err error
+		if cfg, err = config.Load(*path); err != nil {
+			fmt.Fprintf(stderr, "ptykeeper check: %v\n", err)
+			return 1
+		}
+	}
+	if *effective {
+		if err := cfg.WriteTOML(stdout); err != nil {
+			fmt.Fprintf(stderr, "ptykeeper check: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	var names []string
 	for _, s := range cfg.Sessions {

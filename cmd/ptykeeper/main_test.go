@@ -48,13 +48,19 @@ type daemon struct {
 
 func startDaemon(t *testing.T, args ...string) *daemon {
 	t.Helper()
+	return startDaemonEnv(t, nil, args...)
+}
+
+// startDaemonEnv starts the daemon with env added to the test's environment.
+func startDaemonEnv(t *testing.T, env []string, args ...string) *daemon {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "pk")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	d := &daemon{t: t, socket: filepath.Join(dir, "s.sock"), log: &lockedBuffer{b: &bytes.Buffer{}}}
-	d.env = append(os.Environ(), "PTYKEEPER_SOCKET="+d.socket)
+	d.env = append(append(os.Environ(), "PTYKEEPER_SOCKET="+d.socket), env...)
 	if joined := " " + strings.Join(args, " "); !strings.Contains(joined, "--ssh-listen") && !strings.Contains(joined, " -c ") {
 		args = append(args, "--ssh-listen", "off") // tests run in parallel: no fixed port
 	}
@@ -65,7 +71,9 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.stop() })
-	if !testprog.WaitFor(wait, func() bool { _, err := os.Stat(d.socket); return err == nil }) {
+	// Up means serving with its sessions added: the socket file exists from
+	// bind(), before listen() and before the sessions are.
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(d.log.String(), "msg=serving") }) {
 		t.Fatalf("daemon did not come up: %s", d.log)
 	}
 	return d

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -23,7 +23,6 @@ import (
 	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/logfile"
 	"github.com/ptykeeper/ptykeeper/sshd"
-	gossh "golang.org/x/crypto/ssh"
 )
 
 type sessionFlags []string
@@ -45,18 +44,17 @@ const shutdownWait = 60 * time.Second
 
 // serveOptions are serve's flags.
 type serveOptions struct {
-	socket         string
-	socketExplicit bool
-	configPath     string
-	sessions       sessionFlags
-	demo           bool
-	policy         string
-	logFormat      string
-	pidfile        string
-	detach         bool
-	logFile        string
-	sshListen      string
-	authKeys       string
+	socket     string // --socket or $PTYKEEPER_SOCKET; "": the config's
+	configPath string
+	sessions   sessionFlags
+	demo       bool
+	policy     string
+	logFormat  string
+	pidfile    string
+	detach     bool
+	logFile    string
+	sshListen  string
+	authKeys   string
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveOptions, error) {
@@ -71,7 +69,7 @@ func parseServe(args []string, stderr io.Writer) (*serveOptions, error) {
 	fs.StringVar(&o.pidfile, "pidfile", "", "write the daemon's pid here")
 	fs.BoolVar(&o.detach, "detach", false, "run in the background (new session, cwd /, stdin /dev/null); returns once ready")
 	fs.StringVar(&o.logFile, "log-file", "", "with --detach: the daemon's own log (default: STATE_DIR/ptykeeper.log)")
-	fs.StringVar(&o.sshListen, "ssh-listen", "", "SSH address, or off (default: config [ssh] listen, else :2222)")
+	fs.StringVar(&o.sshListen, "ssh-listen", "", "SSH addresses, comma-separated, or off (default: config [ssh] listen, else 127.0.0.1:2222,[::1]:2222)")
 	fs.StringVar(&o.authKeys, "authorized-keys", "", "keys allowed over SSH (default: config [ssh] authorized_keys, else ~/.ssh/authorized_keys)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -82,8 +80,8 @@ func parseServe(args []string, stderr io.Writer) (*serveOptions, error) {
 	return o, nil
 }
 
-// loadConfig finds and reads the config. With no -c, --session or --demo,
-// a config file must exist.
+// loadConfig finds and reads the config, config.Default() when there is
+// none. With no -c, --session or --demo, a config file must exist.
 func (o *serveOptions) loadConfig() (*config.Config, error) {
 	path := o.configPath
 	if path == "" {
@@ -93,9 +91,34 @@ func (o *serveOptions) loadConfig() (*config.Config, error) {
 		if len(o.sessions) == 0 && !o.demo {
 			return nil, fmt.Errorf("nothing to keep: no config file (looked for %s), no --session, no --demo.\n\nTry the demo:       ptykeeper serve --demo\nOr name a program:  ptykeeper serve --session 'irc=irssi -c irc.libera.chat'\nOr write a config, for example:\n\n%s", strings.Join(config.SearchPath(), ", "), sampleConfig)
 		}
-		return &config.Config{StateDir: config.DefaultStateDir(), LogKeep: 10, LogMaxSize: 10 << 20}, nil
+		return config.Default(), nil
 	}
 	return config.Load(path)
+}
+
+// applyFlags puts the flags that override the config into it.
+func (o *serveOptions) applyFlags(cfg *config.Config) error {
+	if o.socket != "" {
+		cfg.Socket = o.socket
+	}
+	if o.sshListen != "" {
+		l, err := config.ParseListen(o.sshListen)
+		if err != nil {
+			return fmt.Errorf("--ssh-listen: %w", err)
+		}
+		cfg.SSH.Listen, cfg.SSH.ListenGiven = l, true
+	}
+	if o.authKeys != "" {
+		cfg.SSH.AuthorizedKeys = o.authKeys
+	}
+	if o.policy != "" {
+		p, err := ptykeeper.ParseSizePolicy(o.policy)
+		if err != nil {
+			return fmt.Errorf("--size-policy: %w", err)
+		}
+		cfg.SizePolicy = p
+	}
+	return nil
 }
 
 // specs are the config's sessions plus --session and --demo.
@@ -112,8 +135,9 @@ type daemonState struct {
 	opts *serveOptions
 	k    *ptykeeper.Keeper
 	log  *slog.Logger
-	mu   sync.Mutex     // one reload at a time; guards cfg
+	mu   sync.Mutex     // one reload at a time; guards cfg and ssh
 	cfg  *config.Config // the config in force
+	ssh  *sshd.Server   // nil: SSH is off
 }
 
 // Reload re-reads the config and applies it: the sessions' differences (see
@@ -127,6 +151,9 @@ func (d *daemonState) Reload() (string, error) {
 	defer sd.SdNotify(false, sd.SdNotifyReady)
 	cfg, err := d.opts.loadConfig()
 	var specs []ptykeeper.Spec
+	if err == nil {
+		err = d.opts.applyFlags(cfg) // the command line still wins
+	}
 	if err == nil {
 		specs, err = d.opts.specs(cfg)
 	}
@@ -160,7 +187,10 @@ func (d *daemonState) Reload() (string, error) {
 func (d *daemonState) applySettings(cfg *config.Config) (applied, restart []string) {
 	old := d.cfg
 	d.cfg = cfg
-	if d.opts.policy == "" && cfg.SizePolicy != old.SizePolicy {
+	if d.ssh != nil {
+		d.ssh.SetPolicy(sshPolicy(cfg)) // grants and new_sessions_user, for new connections
+	}
+	if cfg.SizePolicy != old.SizePolicy {
 		d.k.SetSizePolicy(cfg.SizePolicy)
 		applied = append(applied, "size_policy")
 	}
@@ -174,7 +204,7 @@ func (d *daemonState) applySettings(cfg *config.Config) (applied, restart []stri
 	if cfg.StateDir != old.StateDir {
 		restart = append(restart, "state_dir")
 	}
-	if cfg.DetachKey != old.DetachKey || cfg.SSH != old.SSH {
+	if cfg.DetachKey != old.DetachKey || !reflect.DeepEqual(cfg.SSH, old.SSH) {
 		restart = append(restart, "ssh/detach_key")
 	}
 	return applied, restart
@@ -190,7 +220,7 @@ func logSink(cfg *config.Config) func(string) (ptykeeper.LineSink, error) {
 	}
 }
 
-func serve(socket string, socketExplicit bool, args []string, stderr io.Writer) int {
+func serve(socket string, args []string, stderr io.Writer) int {
 	o, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -199,8 +229,11 @@ func serve(socket string, socketExplicit bool, args []string, stderr io.Writer) 
 		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
 		return 2
 	}
-	o.socket, o.socketExplicit = socket, socketExplicit
+	o.socket = socket
 	cfg, err := o.loadConfig()
+	if err == nil {
+		err = o.applyFlags(cfg)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
 		return 2
@@ -210,9 +243,7 @@ func serve(socket string, socketExplicit bool, args []string, stderr io.Writer) 
 		fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
 		return 2
 	}
-	if !o.socketExplicit && cfg.Socket != "" {
-		o.socket = cfg.Socket
-	}
+	o.socket = cfg.Socket
 	if o.detach {
 		return detach(o, cfg, stderr)
 	}
@@ -228,13 +259,6 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 		if f, err := os.Create(p); err == nil {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
-		}
-	}
-	policy := cfg.SizePolicy
-	if o.policy != "" {
-		var err error
-		if policy, err = ptykeeper.ParseSizePolicy(o.policy); err != nil {
-			return fail(stderr, 2, err)
 		}
 	}
 	// Signals we handle must not keep a disposition the shell gave us (nohup
@@ -253,15 +277,18 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 		return fail(stderr, 1, err)
 	}
 	writePidfile(o.pidfile)
-	k := ptykeeper.New(ptykeeper.Options{SizePolicy: policy, Logger: log, Sink: logSink(cfg)})
+	k := ptykeeper.New(ptykeeper.Options{SizePolicy: cfg.SizePolicy, Logger: log, Sink: logSink(cfg)})
 	d := &daemonState{opts: o, k: k, log: log, cfg: cfg}
 	srv := &attach.Server{Keeper: k, Daemon: d, Log: log}
 	served := make(chan error, 1)
-	sshSrv, err := startSSH(o, cfg, k, d, log, served)
+	sshSrv, err := startSSH(cfg, k, d, log, served)
 	if err != nil {
 		l.Close()
 		return fail(stderr, 1, err)
 	}
+	d.mu.Lock()
+	d.ssh = sshSrv
+	d.mu.Unlock()
 
 	if ch, err := k.Apply(specs); err != nil {
 		for name, err := range ch.Failed {
@@ -366,7 +393,7 @@ func sessionSpecs(flags []string, demo bool) ([]ptykeeper.Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("find own binary for the demo: %w", err)
 		}
-		specs = append(specs, ptykeeper.Spec{Name: "demo", Command: []string{self, demoArg}, Autostart: true, Restart: ptykeeper.RestartAlways, StartSecs: time.Second, StartRetries: 3})
+		specs = append(specs, ptykeeper.NewSpec("demo", []string{self, demoArg}))
 	}
 	for _, f := range flags {
 		name, cmdline, ok := strings.Cut(f, "=")
@@ -377,70 +404,11 @@ func sessionSpecs(flags []string, demo bool) ([]ptykeeper.Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--session %s: %w", name, err)
 		}
-		specs = append(specs, ptykeeper.Spec{Name: name, Command: argv, Autostart: true, InheritEnv: true})
+		// From your shell: its environment, and no restart (a typo should
+		// not loop).
+		sp := ptykeeper.NewSpec(name, argv)
+		sp.InheritEnv, sp.Restart = true, ptykeeper.RestartNever
+		specs = append(specs, sp)
 	}
 	return specs, nil
-}
-
-// startSSH starts the SSH server unless it is off. With no usable key it
-// does not listen (a server nobody can use): an error when SSH was asked for
-// explicitly, a warning for the default.
-func startSSH(o *serveOptions, cfg *config.Config, k *ptykeeper.Keeper, d attach.Daemon, log *slog.Logger, served chan<- error) (*sshd.Server, error) {
-	listen, explicit := o.sshListen, o.sshListen != ""
-	if listen == "" {
-		listen, explicit = cfg.SSH.Listen, cfg.SSH.Listen != ""
-	}
-	if listen == "" {
-		listen = ":2222"
-	}
-	if listen == "off" {
-		return nil, nil
-	}
-	keysPath := o.authKeys
-	if keysPath == "" {
-		keysPath = cfg.SSH.AuthorizedKeys
-	}
-	if keysPath == "" {
-		home, _ := os.UserHomeDir()
-		keysPath = filepath.Join(home, ".ssh", "authorized_keys")
-	}
-	keys := &sshd.KeyStore{Path: keysPath, Log: log}
-	n, err := keys.Load()
-	if err != nil {
-		err = fmt.Errorf("SSH not started: %w (add your public key there, or --ssh-listen off)", err)
-		if explicit {
-			return nil, err
-		}
-		log.Warn(err.Error())
-		return nil, nil
-	}
-	hostKeyPath := cfg.SSH.HostKey
-	if hostKeyPath == "" {
-		hostKeyPath = filepath.Join(cfg.StateDir, "ssh_host_ed25519_key")
-	}
-	host, created, err := sshd.LoadOrCreateHostKey(hostKeyPath)
-	if err != nil {
-		return nil, err
-	}
-	detachKey, err := attach.ParseDetachKey(cfg.DetachKey)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		err = fmt.Errorf("SSH: %w", err)
-		if explicit {
-			return nil, err
-		}
-		log.Warn(err.Error())
-		return nil, nil
-	}
-	srv := &sshd.Server{Keeper: k, Daemon: d, Keys: keys, HostKey: host, Log: log, DetachKey: detachKey}
-	go func() {
-		if err := srv.Serve(ln); err != nil {
-			served <- err
-		}
-	}()
-	log.Info("ssh listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(host.PublicKey()), "host_key_file", hostKeyPath, "new_host_key", created, "authorized_keys", keysPath, "keys", n)
-	return srv, nil
 }

@@ -1,9 +1,8 @@
-// commands.go is the command set of the daemon, one implementation for the
-// local CLI (over the Unix socket) and the SSH server. Commands write what a
-// person reads to stdout, problems to stderr, and return an exit status:
-// 0 ok, 1 failed, 2 usage error or unknown session.
+// commands.go implements the commands of the table. Commands write what a
+// person reads to Stdout and problems to Stderr; an error they return
+// becomes the exit status (see Run).
 
-package attach
+package ctl
 
 import (
 	"context"
@@ -18,100 +17,6 @@ import (
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
 )
-
-// Daemon is what commands need beyond the keeper: daemon-wide operations
-// that the daemon's main package owns.
-type Daemon interface {
-	// Reload re-reads the config and applies it; the text says what
-	// changed, and what could not be changed without a restart.
-	Reload() (string, error)
-}
-
-// Env is what a command runs with.
-type Env struct {
-	Keeper *ptykeeper.Keeper
-	Daemon Daemon // nil: reload unsupported
-	Stdout io.Writer
-	Stderr io.Writer
-}
-
-// Usage is the command overview shown by help.
-const Usage = `Commands:
-  ls                                  list sessions
-  status [--json] [NAME...|all]       one line per session
-  attach [-r] [-d] [--scrollback N] NAME
-                                      attach (-r read-only, -d detach the others)
-  new NAME [--size COLSxROWS] [--restart POLICY] [--env K=V]... -- COMMAND [ARG...]
-                                      add a session to the running daemon
-  start|stop|restart [--wait] [--timeout D] NAME...|all
-  kill NAME                           stop the program and remove the session
-  snapshot [--ansi] NAME              print the current screen (like tmux capture-pane -p)
-  send [-l] NAME KEY...               type into a session: text and keys such as
-                                      Enter, Tab, Escape, Up, C-c, M-x (-l: all literal)
-  logs [-n N] [-f] NAME               print the last N lines of output (-f: follow)
-  reload                              re-read the config file
-  help                                this text
-`
-
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// Run runs one command (not attach, which needs a stream both ways).
-func Run(ctx context.Context, e *Env, argv []string) int {
-	if len(argv) == 0 {
-		argv = []string{"help"}
-	}
-	err := run(ctx, e, argv)
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintf(e.Stderr, "ptykeeper %s: %v\n", argv[0], err)
-	var ue *usageError
-	var nf *ptykeeper.NotFoundError
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if errors.As(err, &ue) || errors.As(err, &nf) {
-		return 2
-	}
-	return 1
-}
-
-func run(ctx context.Context, e *Env, argv []string) error {
-	name, args := argv[0], argv[1:]
-	switch name {
-	case "help", "-h", "--help":
-		fmt.Fprint(e.Stdout, Usage)
-		return nil
-	case "ls", "list":
-		return cmdLs(e, args)
-	case "status":
-		return cmdStatus(e, args)
-	case "new":
-		return cmdNew(e, args)
-	case "kill":
-		return cmdKill(e, args)
-	case "start", "stop", "restart":
-		return cmdControl(e, name, args)
-	case "snapshot":
-		return cmdSnapshot(e, args)
-	case "send":
-		return cmdSend(e, args)
-	case "logs":
-		return cmdLogs(ctx, e, args)
-	case "reload":
-		if e.Daemon == nil {
-			return errors.New("this daemon has no config file to reload")
-		}
-		msg, err := e.Daemon.Reload()
-		io.WriteString(e.Stdout, msg)
-		return err
-	case "attach":
-		return &usageError{"attach needs a terminal"}
-	}
-	return &usageError{fmt.Sprintf("unknown command %q (try: help)", name)}
-}
 
 func flags(e *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -129,12 +34,12 @@ func parse(fs *flag.FlagSet, args []string, minArgs int, usage string) error {
 	}
 	if fs.NArg() < minArgs {
 		fs.Usage()
-		return &usageError{"missing arguments"}
+		return &UsageError{"missing arguments"}
 	}
 	return nil
 }
 
-func cmdLs(e *Env, args []string) error {
+func cmdLs(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "ls")
 	asJSON := fs.Bool("json", false, "print JSON")
 	quiet := fs.Bool("q", false, "names only")
@@ -227,7 +132,7 @@ func sessions(e *Env, names []string) ([]*ptykeeper.Session, error) {
 	return out, nil
 }
 
-func cmdStatus(e *Env, args []string) error {
+func cmdStatus(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "status")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args, 0, "[--json] [NAME...|all]"); err != nil {
@@ -255,32 +160,39 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-func cmdNew(e *Env, args []string) error {
+func cmdNew(_ context.Context, e *Env, args []string) error {
+	// The same defaults as a config file's [session.NAME] table.
+	spec := ptykeeper.NewSpec("", nil)
 	fs := flags(e, "new")
-	size := fs.String("size", "", "window size COLSxROWS before anyone attaches (default 80x24)")
-	restart := fs.String("restart", "never", "restart policy: never, on-failure, always")
+	size := fs.String("size", "", "window size COLSxROWS before anyone attaches (default "+spec.Size.String()+")")
+	restart := fs.String("restart", string(spec.Restart), "restart policy: never, on-failure, always")
 	var env multiFlag
 	fs.Var(&env, "env", "KEY=VALUE for the program's environment (repeatable)")
 	name, rest, ok := cutName(args)
 	if !ok {
-		return &usageError{"usage: ptykeeper new NAME [--size COLSxROWS] [--restart POLICY] [--env K=V]... -- COMMAND [ARG...]"}
+		return &UsageError{"usage: ptykeeper new NAME [--size COLSxROWS] [--restart POLICY] [--env K=V]... -- COMMAND [ARG...]"}
 	}
 	if err := parse(fs, rest, 1, "NAME [flags] -- COMMAND [ARG...]"); err != nil {
 		return err
 	}
-	// The same supervision defaults as a config file's sessions.
-	spec := ptykeeper.Spec{Name: name, Command: fs.Args(), Env: env, Autostart: true, Restart: ptykeeper.RestartPolicy(*restart), StartSecs: time.Second, StartRetries: 3}
-	switch spec.Restart {
-	case ptykeeper.RestartNever, ptykeeper.RestartOnFailure, ptykeeper.RestartAlways:
-	default:
-		return &usageError{fmt.Sprintf("restart policy %q: want never, on-failure or always", *restart)}
+	spec.Name, spec.Command, spec.Env = name, fs.Args(), env
+	spec.Restart = ptykeeper.RestartPolicy(*restart)
+	if err := spec.Restart.Validate(); err != nil {
+		return &UsageError{err.Error()}
 	}
 	if *size != "" {
 		sz, err := ptykeeper.ParseSize(*size)
 		if err != nil {
-			return &usageError{err.Error()}
+			return &UsageError{err.Error()}
 		}
 		spec.Size = sz
+	}
+	if e.Caller != nil {
+		user, err := e.Caller.NewSessionUser()
+		if err != nil {
+			return err
+		}
+		spec.User = user
 	}
 	s, err := e.Keeper.Add(spec)
 	if err != nil {
@@ -298,7 +210,7 @@ func cutName(args []string) (name string, rest []string, ok bool) {
 	return args[0], args[1:], true
 }
 
-func cmdKill(e *Env, args []string) error {
+func cmdKill(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "kill")
 	if err := parse(fs, args, 1, "NAME"); err != nil {
 		return err
@@ -310,6 +222,16 @@ func cmdKill(e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "%s: stopped and removed\n", n)
 	}
 	return nil
+}
+
+func cmdStart(_ context.Context, e *Env, args []string) error {
+	return cmdControl(e, "start", args)
+}
+
+func cmdStop(_ context.Context, e *Env, args []string) error { return cmdControl(e, "stop", args) }
+
+func cmdRestart(_ context.Context, e *Env, args []string) error {
+	return cmdControl(e, "restart", args)
 }
 
 func cmdControl(e *Env, verb string, args []string) error {
@@ -350,7 +272,7 @@ func cmdControl(e *Env, verb string, args []string) error {
 	return failed
 }
 
-func cmdSnapshot(e *Env, args []string) error {
+func cmdSnapshot(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "snapshot")
 	ansi := fs.Bool("ansi", false, "keep colours and attributes")
 	if err := parse(fs, args, 1, "[--ansi] NAME"); err != nil {
@@ -364,7 +286,7 @@ func cmdSnapshot(e *Env, args []string) error {
 	return err
 }
 
-func cmdSend(e *Env, args []string) error {
+func cmdSend(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "send")
 	literal := fs.Bool("l", false, "send every argument as literal text")
 	if err := parse(fs, args, 2, "[-l] NAME KEY...   (keys: Enter Tab Escape Up Down Left Right C-c M-x ...)"); err != nil {
@@ -393,4 +315,33 @@ func cmdLogs(ctx context.Context, e *Env, args []string) error {
 	}
 	_, err = e.Stdout.Write(s.History(*n))
 	return err
+}
+
+func cmdHelp(_ context.Context, e *Env, args []string) error {
+	if len(args) == 1 && CommandHelp(args[0]) != "" {
+		_, err := io.WriteString(e.Stdout, CommandHelp(args[0]))
+		return err
+	}
+	_, err := io.WriteString(e.Stdout, Usage)
+	return err
+}
+
+func cmdVersion(_ context.Context, e *Env, _ []string) error {
+	_, err := fmt.Fprintln(e.Stdout, Version())
+	return err
+}
+
+func cmdReload(_ context.Context, e *Env, _ []string) error {
+	if e.Daemon == nil {
+		return errors.New("this daemon has no config file to reload")
+	}
+	msg, err := e.Daemon.Reload()
+	io.WriteString(e.Stdout, msg)
+	return err
+}
+
+// cmdUpgrade holds upgrade's place in the table (and its right) until the
+// command exists (issue 12).
+func cmdUpgrade(_ context.Context, e *Env, _ []string) error {
+	return errors.New("not available yet in this version")
 }

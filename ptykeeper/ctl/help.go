@@ -1,7 +1,30 @@
-// help.go holds each command's help, with examples. It is answered by the
-// client itself, so --help works without a daemon.
+// help.go holds the command overview and each command's help, with
+// examples. The local client answers --help itself, so it works without a
+// daemon.
 
-package attach
+package ctl
+
+// Usage is the command overview shown by help.
+const Usage = `Commands:
+  ls                                  list sessions
+  status [--json] [NAME...|all]       one line per session
+  attach [-r] [-d] [--scrollback N] NAME
+                                      attach (-r read-only, -d detach the others)
+  new NAME [--size COLSxROWS] [--restart POLICY] [--env K=V]... -- COMMAND [ARG...]
+                                      add a session to the running daemon
+  start|stop|restart [--wait] [--timeout D] NAME...|all
+  kill NAME                           stop the program and remove the session
+  snapshot [--ansi] NAME              print the current screen (like tmux capture-pane -p)
+  send [-l] NAME KEY...               type into a session: text and keys such as
+                                      Enter, Tab, Escape, Up, C-c, M-x (-l: all literal)
+  logs [-n N] [-f] NAME               print the last N lines of output (-f: follow)
+  reload                              re-read the config file
+  version                             the daemon's version
+  help                                this text
+
+Over SSH a key may attach, ls, status, logs, snapshot, help and version;
+anything else needs a grant in the daemon's config ([[ssh.grant]]).
+`
 
 var commandHelp = map[string]string{
 	"serve": `ptykeeper serve [-c FILE] [--demo] [--session NAME=COMMAND]... [flags]
@@ -14,7 +37,8 @@ Flags:
                          then /etc/ptykeeper/ptykeeper.toml)
   --demo                 add a session named demo
   --session NAME=CMD     keep CMD (split like a shell would) as NAME; repeatable
-  --ssh-listen ADDR      SSH address, or off (default: config, else :2222)
+  --ssh-listen ADDRS     SSH addresses, comma-separated, or off (default:
+                         config, else 127.0.0.1:2222,[::1]:2222: loopback only)
   --authorized-keys FILE keys allowed over SSH (default: ~/.ssh/authorized_keys)
   --size-policy P        latest, smallest or largest
   --log-format F         text or json (the daemon's own log, on stderr)
@@ -50,7 +74,7 @@ Examples:
 `,
 	"ls":       "ptykeeper ls [--json] [-q]\n\nList sessions: name, state, pid, uptime, clients, size, command.\n  -q  names only\n",
 	"status":   "ptykeeper status [--json] [NAME...|all]\n\nOne line per session, e.g.\n  irc          RUNNING   pid 4211, uptime 3:02:11, 2 clients\n",
-	"new":      "ptykeeper new NAME [--size COLSxROWS] [--restart never|on-failure|always] [--env K=V]... -- COMMAND [ARG...]\n\nAdd a session to the running daemon (not to the config file).\n\nExample:\n  ptykeeper new htop -- htop\n",
+	"new":      "ptykeeper new NAME [--size COLSxROWS] [--restart never|on-failure|always] [--env K=V]... -- COMMAND [ARG...]\n\nAdd a session to the running daemon (not to the config file), with the\ndefaults of a config file's session (restart always, startsecs 1s, ...).\nOver SSH it needs the \"new\" grant and ssh.new_sessions_user (the program\nruns as that user, never as root).\n\nExample:\n  ptykeeper new htop -- htop\n",
 	"start":    "ptykeeper start [--wait] [--timeout 30s] NAME...|all\n\nStart stopped, exited or FATAL sessions. --wait: until RUNNING.\n",
 	"stop":     "ptykeeper stop NAME...|all\n\nStop: the stop signal to the process group, SIGKILL after stopwait.\nReturns when the program was reaped. The session stays, STOPPED.\n",
 	"restart":  "ptykeeper restart [--wait] [--timeout 30s] NAME...|all\n\nStop, then start. Attached clients stay attached and see the new run.\n",
@@ -59,7 +83,7 @@ Examples:
 	"send":     "ptykeeper send [-l] NAME KEY...\n\nType into a session. Arguments are text, or key names: Enter Tab Escape\nSpace BSpace Up Down Left Right Home End PageUp PageDown Delete Insert\nF1-F4, C-x (Ctrl), M-x (Alt). -l: every argument is literal text.\n\nExample:\n  ptykeeper send irc '/join #go' Enter\n",
 	"logs":     "ptykeeper logs [-n 50] [-f] NAME\n\nPrint the last N lines of output, escape sequences removed. -f: follow.\nFiles with timestamps are in LOG_DIR/NAME/current when log_dir is set.\n",
 	"reload":   "ptykeeper reload\n\nRe-read the config file: unchanged sessions are untouched, changed ones\nrestart, removed ones stop, new ones start. An invalid file changes nothing\nand the error is printed. (Same as SIGHUP to the daemon.)\n",
-	"check":    "ptykeeper check [-c FILE]\n\nValidate a config file without starting anything.\n",
+	"check":    "ptykeeper check [-c FILE] [--effective]\n\nValidate a config file without starting anything.\n  --effective  print the config with every default filled in (TOML that\n               ptykeeper reads back); without a file, the defaults of\n               'ptykeeper serve'\n",
 	"ssh-config": `ptykeeper ssh-config NAME --host HOST [--port 2222] [--user USER] [--identity FILE]
 
 Print a ~/.ssh/config block so that 'ssh NAME' attaches to session NAME.
