@@ -6,7 +6,7 @@ package screen
 
 func (s *Screen) csiDispatch(final byte) {
 	rep := s.lastR
-	s.lastR = -1
+	s.lastR, s.zwj = -1, false
 	if s.ninter > 1 {
 		return
 	}

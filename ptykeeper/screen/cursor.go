@@ -53,13 +53,14 @@ func (s *Screen) cursorLeft(n int) {
 }
 
 // backspace moves left; at column 0 of a row continued from the one above
-// it goes to the end of that one (tmux).
+// it goes to the end of that one (tmux), but not out of the region in
+// origin mode.
 func (s *Screen) backspace() {
 	if s.x > 0 {
 		s.x--
 		return
 	}
-	if s.y > 0 && s.g.row(s.y-1).wrapped {
+	if s.y > 0 && s.g.row(s.y-1).wrapped && !(s.modes.has(mOrigin) && s.y == s.top) {
 		s.y--
 		s.x = s.cols - 1
 	}

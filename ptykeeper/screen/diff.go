@@ -15,6 +15,9 @@ func (s *Screen) AppendDiff(dst []byte, from *Frame) []byte {
 		from.epoch != s.epoch || from.alt != (s.alt != nil) || len(from.lines) != s.rows {
 		return s.AppendRepaint(dst)
 	}
+	if from.midSeq {
+		dst = append(dst, 0x18) // CAN: out of the sequence the terminal is in
+	}
 	t := from.st // shallow: the emitter only replaces its slices
 	p := painter{s: s, dst: dst, t: &t, cols: s.cols}
 	prepared := false

@@ -4,7 +4,7 @@
 package screen
 
 func (s *Screen) execute(c byte) {
-	s.lastR = -1
+	s.lastR, s.zwj = -1, false
 	switch c {
 	case '\b':
 		s.backspace()
@@ -25,7 +25,7 @@ func (s *Screen) execute(c byte) {
 }
 
 func (s *Screen) escDispatch(c byte) {
-	s.lastR = -1
+	s.lastR, s.zwj = -1, false
 	if s.ninter > 1 {
 		return
 	}

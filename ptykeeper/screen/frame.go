@@ -60,6 +60,7 @@ type Frame struct {
 	epoch      uint64
 	alt        bool
 	valid      bool
+	midSeq     bool // taken inside a sequence: a difference starts with CAN
 	lines      []row
 	st         termState
 }
@@ -67,6 +68,7 @@ type Frame struct {
 // Snapshot copies the screen's current state into f, reusing f's memory.
 func (s *Screen) Snapshot(f *Frame) {
 	f.cols, f.rows, f.epoch, f.alt, f.valid = s.cols, s.rows, s.epoch, s.alt != nil, true
+	f.midSeq = s.MidSequence()
 	if cap(f.lines) < s.rows {
 		f.lines = append(f.lines[:cap(f.lines)], make([]row, s.rows-cap(f.lines))...)
 	}

@@ -48,6 +48,11 @@ type parser struct {
 	osc oscState
 }
 
+// MidSequence reports whether the output so far ends inside an escape
+// sequence, a string (OSC, DCS...) or a UTF-8 character: a Frame taken now
+// holds a terminal that would take the next bytes as the rest of it.
+func (s *Screen) MidSequence() bool { return s.state != stGround || s.u8need > 0 }
+
 func (p *parser) reset() {
 	*p = parser{osc: oscState{buf: p.osc.buf[:0]}}
 }
@@ -93,6 +98,8 @@ func (s *Screen) Write(b []byte) {
 			c := b[i]
 			i++
 			switch {
+			case c == 0x1b || c == 0x18 || c == 0x1a:
+				s.step(c)
 			case c < 0x20:
 				s.execute(c)
 			case c >= 0x80:
@@ -123,16 +130,20 @@ func (s *Screen) step(c byte) {
 			}
 			return
 		}
-		// A broken sequence: one replacement character, then the byte
-		// on its own.
+		// A broken sequence. Interrupted by a control or an escape, it
+		// vanishes (tmux); otherwise it shows as one replacement
+		// character, then the byte is taken on its own.
 		s.u8need = 0
-		s.printRune(utf8.RuneError)
+		if c >= 0x20 {
+			s.printRune(utf8.RuneError)
+		}
 	}
 	// "Anywhere" transitions.
 	switch c {
 	case 0x18, 0x1a: // CAN, SUB: abort the sequence
 		s.abortString()
 		s.state = stGround
+		s.lastR, s.zwj = -1, false
 		return
 	case 0x1b:
 		switch s.state {

@@ -6,11 +6,12 @@
 
 package screen
 
-// prelude resets what matters before painting: the cursor hidden while
+// prelude resets what matters before painting: any sequence the terminal
+// was in the middle of cancelled (CAN), the cursor hidden while
 // drawing, the alternate screen left, attributes, hyperlink, scroll region,
 // origin and insert modes, autowrap on (painting relies on it), charsets,
 // and the screen cleared.
-const prelude = "\x1b[?25l\x1b[?1049l\x1b[0m\x1b]8;;\x1b\\\x1b[r\x1b[?6l\x1b[4l\x1b[?7h\x1b(B\x1b)B\x0f\x1b[H\x1b[2J"
+const prelude = "\x18\x1b[?25l\x1b[?1049l\x1b[0m\x1b]8;;\x1b\\\x1b[r\x1b[?6l\x1b[4l\x1b[?7h\x1b(B\x1b)B\x0f\x1b[H\x1b[2J"
 
 // AppendRepaint appends to dst the bytes that turn a terminal in any state
 // into one equal to the model: the main screen painted (rows with their
@@ -23,11 +24,14 @@ func (s *Screen) AppendRepaint(dst []byte) []byte {
 	p := painter{s: s, dst: append(dst, prelude...), t: &t, cols: s.cols}
 	p.paintGrid(s.main, nil)
 	if s.alt != nil {
+		// The switch saves the cursor as DECSC does, into the slot just
+		// set: the terminal's state must not change in between.
 		p.emitSlot(&s.savedMain, s.main)
+		p.dst = append(p.dst, "\x1b[?1049h"...)
 		p.prepPrint()
 		p.originOff()
 		p.setPen(&pen{}, t.link)
-		p.dst = append(p.dst, "\x1b[?1049h\x1b[H\x1b[2J"...)
+		p.dst = append(p.dst, "\x1b[H\x1b[2J"...)
 		t.x, t.y = 0, 0
 		p.paintGrid(s.alt, nil)
 	}

@@ -256,7 +256,7 @@ func (p *painter) restoreTitles(m *termState, force bool) {
 		t.title = nil
 		force = true
 	}
-	if (force && (len(m.title) > 0 || len(m.titleStack) > 0)) || string(t.title) != string(m.title) {
+	if force || string(t.title) != string(m.title) {
 		p.dst = appendTitle(p.dst, m.title)
 	}
 	t.title = m.title
