@@ -11,8 +11,19 @@ package screen
 // from nil or unusable (another size, or taken before a switch between the
 // main and the alternate screen) it is a full repaint.
 func (s *Screen) AppendDiff(dst []byte, from *Frame) []byte {
-	if from == nil || !from.valid || from.cols != s.cols || from.rows != s.rows ||
-		from.epoch != s.epoch || from.alt != (s.alt != nil) || len(from.lines) != s.rows {
+	if from == nil || !from.valid {
+		return s.AppendRepaint(dst)
+	}
+	if from.cols != s.cols || from.rows != s.rows || from.epoch != s.epoch ||
+		from.alt != (s.alt != nil) || len(from.lines) != s.rows {
+		// A full repaint, after emptying the title stack the terminal
+		// has (which a repaint cannot know).
+		if from.midSeq {
+			dst = append(dst, 0x18)
+		}
+		for range from.st.titleStack {
+			dst = append(dst, "\x1b[23;0t"...)
+		}
 		return s.AppendRepaint(dst)
 	}
 	if from.midSeq {

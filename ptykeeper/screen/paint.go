@@ -69,8 +69,11 @@ func (p *painter) paintRow(r, old *row, y int, wrapped, cont bool) {
 	end := n
 	if !wrapped {
 		bg := r.cells[n-1].bg
-		tail := n
-		for tail > 0 && r.cells[tail-1].isBlank() && r.cells[tail-1].bg == bg {
+		tail, least := n, 0
+		if cont {
+			least = 1 // the first cell is printed, to continue the row above
+		}
+		for tail > least && r.cells[tail-1].isBlank() && r.cells[tail-1].bg == bg {
 			tail--
 		}
 		for x := tail; x < n; x++ {

@@ -64,13 +64,20 @@ func (s *Screen) printRune(r rune) {
 			return // a C1 control point: not shown
 		}
 	}
-	if r == 0x200d { // zero width joiner: the next character joins this cluster
-		s.combine(r)
+	if r == 0x200d {
+		// A zero width joiner: the next character joins the cluster
+		// before, with the joiner. Until it comes the joiner is kept
+		// aside (as tmux does), so no cell ends in one.
 		s.zwj = true
 		return
 	}
-	if w == 0 || s.zwj {
+	if s.zwj {
 		s.zwj = false
+		s.combine(0x200d)
+		s.combine(r)
+		return
+	}
+	if w == 0 {
 		s.combine(r)
 		return
 	}

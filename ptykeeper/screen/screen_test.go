@@ -131,7 +131,7 @@ func TestAttributes(t *testing.T) {
 		{"\x1b[38:2:1:2:3mx", CellInfo{Fg: RGBColor(1, 2, 3)}},
 		{"\x1b[38:2::1:2:3mx", CellInfo{Fg: RGBColor(1, 2, 3)}},
 		{"\x1b[38;2;1;2;300mx", CellInfo{Attrs: Bold | Dim}}, // invalid RGB: 1;2;300 read as plain SGR (tmux)
-		{"\x1b[31;38;5;999mx", CellInfo{}},               // invalid index resets the colour (tmux)
+		{"\x1b[31;38;5;999mx", CellInfo{}},                   // invalid index resets the colour (tmux)
 		{"\x1b[58;5;9mx", CellInfo{UnderlineColor: IndexedColor(9)}},
 		{"\x1b[58:2::9:8:7mx", CellInfo{UnderlineColor: RGBColor(9, 8, 7)}},
 		{"\x1b[58;5;9;59mx", CellInfo{}},
