@@ -37,11 +37,11 @@ func Compare(a, b *Screen) string {
 	if d := compareState(a, b); d != "" {
 		return d
 	}
-	if d := compareSlot("main screen's saved cursor", &a.savedMain, &b.savedMain); d != "" {
-		return d
+	if a.saved != b.saved {
+		return fmt.Sprintf("saved cursor %s != %s", slotString(&a.saved), slotString(&b.saved))
 	}
-	if a.alt != nil {
-		return compareSlot("alternate screen's saved cursor", &a.savedAlt, &b.savedAlt)
+	if a.altSaved.valid != b.altSaved.valid || a.altSaved.valid && a.altSaved != b.altSaved {
+		return fmt.Sprintf("cursor saved by 1049 %+v != %+v", a.altSaved, b.altSaved)
 	}
 	return ""
 }
@@ -62,20 +62,14 @@ func compareState(a, b *Screen) string {
 		return fmt.Sprintf("tab stops %v != %v", tabList(&a.tabs, a.cols), tabList(&b.tabs, b.cols))
 	case a.cursorStyle != b.cursorStyle:
 		return fmt.Sprintf("cursor style %d != %d", a.cursorStyle, b.cursorStyle)
-	case string(a.title) != string(b.title):
-		return fmt.Sprintf("title %q != %q", a.title, b.title)
-	case fmt.Sprintf("%q", a.titleStack) != fmt.Sprintf("%q", b.titleStack):
-		return fmt.Sprintf("title stack %q != %q", a.titleStack, b.titleStack)
+	case string(a.title) != string(b.title) || a.titleSet != b.titleSet:
+		return fmt.Sprintf("title %q (set %v) != %q (set %v)", a.title, a.titleSet, b.title, b.titleSet)
+	case fmt.Sprintf("%q", a.titleStack) != fmt.Sprintf("%q", b.titleStack) || a.stackUnset != b.stackUnset:
+		return fmt.Sprintf("title stack %q (%d unset) != %q (%d unset)", a.titleStack, a.stackUnset, b.titleStack, b.stackUnset)
 	}
 	return ""
 }
 
-func compareSlot(what string, a, b *savedCursor) string {
-	if *a != *b {
-		return fmt.Sprintf("%s: %s != %s", what, slotString(a), slotString(b))
-	}
-	return ""
-}
 
 func compareGrids(what string, a, b *grid) string {
 	for y := 0; y < a.height(); y++ {

@@ -169,16 +169,16 @@ func (s *Screen) csiGreater(final byte) {
 	}
 }
 
-// setRegion is DECSTBM: rows top..bottom (0-based), cursor home (to the
-// region's top in origin mode, as xterm does; tmux goes to row 1). A
-// region of one row or less is refused.
+// setRegion is DECSTBM: rows top..bottom (0-based), cursor to the top
+// left corner of the screen, even in origin mode (tmux; xterm goes to the
+// region's top then). A region of one row or less is refused.
 func (s *Screen) setRegion(top, bottom int) {
 	top, bottom = min(top, s.rows-1), min(bottom, s.rows-1)
 	if top >= bottom {
 		return
 	}
 	s.top, s.bottom = top, bottom
-	s.cursorTo(0, 0, true)
+	s.x, s.y = 0, 0
 }
 
 func (s *Screen) insertLines(n int) {
@@ -260,7 +260,7 @@ func (s *Screen) softReset() {
 	s.top, s.bottom = 0, s.rows-1
 	s.cs = defaultCharsets
 	s.pen = pen{}
-	*s.slot() = savedCursor{cs: defaultCharsets}
+	s.saved = savedCursor{cs: defaultCharsets}
 }
 
 // windowOp is XTWINOPS: the title stack (22/23) and the size report (18).

@@ -108,47 +108,51 @@ func (s *Screen) backTab(n int) {
 	s.x = x
 }
 
-// slot returns the DECSC slot of the active screen.
-func (s *Screen) slot() *savedCursor {
-	if s.alt != nil {
-		return &s.savedAlt
-	}
-	return &s.savedMain
-}
-
+// saveCursor is DECSC. A pending wrap is not kept: restoring puts the
+// cursor on the last column (tmux).
 func (s *Screen) saveCursor() {
-	*s.slot() = savedCursor{x: s.x, y: s.y, pen: s.pen, cs: s.cs, origin: s.modes.has(mOrigin)}
+	s.saved = savedCursor{x: min(s.x, s.cols-1), y: s.y, pen: s.pen, cs: s.cs, origin: s.modes.has(mOrigin)}
 }
 
-// restoreCursor restores the active screen's DECSC slot. As in xterm, with
-// origin mode restored on the cursor is kept inside the scroll region.
+// restoreCursor is DECRC. As in xterm (tmux does not), with origin mode
+// restored on the cursor is kept inside the scroll region.
 func (s *Screen) restoreCursor() {
-	c := s.slot()
+	c := &s.saved
 	s.pen, s.cs = c.pen, c.cs
 	s.modes.set(mOrigin, c.origin)
-	s.x = min(c.x, s.cols)
+	s.x = min(c.x, s.cols-1)
 	s.y = min(c.y, s.rows-1)
 	if c.origin {
 		s.y = min(max(s.y, s.top), s.bottom)
 	}
 }
 
-func (s *Screen) enterAlt() {
+// enterAlt switches to a new, blank alternate screen, saving the pen and,
+// with withCursor (1049), the cursor position.
+func (s *Screen) enterAlt(withCursor bool) {
 	if s.alt != nil {
 		return
 	}
+	s.altSaved.pen = s.pen
+	if withCursor {
+		s.altSaved.x, s.altSaved.y, s.altSaved.valid = min(s.x, s.cols-1), s.y, true
+	}
 	s.alt = newGrid(s.cols, s.rows)
 	s.g = s.alt
-	s.savedAlt = savedCursor{cs: defaultCharsets}
 	s.epoch++
 }
 
-// leaveAlt returns to the main screen and releases the alternate one.
-func (s *Screen) leaveAlt() {
-	if s.alt == nil {
-		return
+// leaveAlt returns to the main screen and releases the alternate one;
+// with withCursor (1049) it restores the position and pen the switch saved,
+// whether or not the alternate screen was active (tmux).
+func (s *Screen) leaveAlt(withCursor bool) {
+	if s.alt != nil {
+		s.alt = nil
+		s.g = s.main
+		s.epoch++
 	}
-	s.alt = nil
-	s.g = s.main
-	s.epoch++
+	if withCursor && s.altSaved.valid {
+		s.x, s.y, s.pen = s.altSaved.x, s.altSaved.y, s.altSaved.pen
+	}
+	s.x, s.y = min(s.x, s.cols-1), min(s.y, s.rows-1)
 }

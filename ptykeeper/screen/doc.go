@@ -16,7 +16,6 @@
 //     width (unassigned) take one column (tmux drops them);
 //   - the DECSC saved cursor is kept per screen, includes the wrap-pending
 //     flag, and the 1049 switch saves into the main screen's slot (xterm);
-//   - RIS also leaves the alternate screen (xterm);
 //   - hyperlinks (OSC 8) are kept and are not ended by SGR 0;
 //   - CHT, HPR, VPR, DECSTR, LNM, DECSCNM, 1048 and the title stack are
 //     handled as xterm does (tmux 3.3a ignores some of them).

@@ -38,7 +38,7 @@ func (s *Screen) escDispatch(c byte) {
 			g = 1
 		}
 		switch c {
-		case '0', 'A', 'B': // other sets are ignored, as tmux does
+		case '0', 'B': // other sets (UK...) are ignored, as tmux does
 			s.cs.g[g] = c
 		}
 	case '#':

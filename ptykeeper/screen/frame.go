@@ -17,8 +17,11 @@ type termState struct {
 	tabs        tabStops
 	cursorStyle uint8
 	title       []byte
+	titleSet    bool
 	titleStack  [][]byte
-	slot        savedCursor // the active screen's DECSC slot
+	stackUnset  int
+	saved       savedCursor
+	altSaved    altSlot
 }
 
 func (t *termState) copyFrom(src *termState) {
@@ -40,7 +43,7 @@ func (s *Screen) snapshotState() termState {
 	return termState{
 		x: s.x, y: s.y, pen: s.pen, link: s.link, cs: s.cs, modes: s.modes,
 		top: s.top, bottom: s.bottom, tabs: s.tabs, cursorStyle: s.cursorStyle,
-		title: s.title, titleStack: s.titleStack, slot: *s.slot(),
+		title: s.title, titleSet: s.titleSet, titleStack: s.titleStack, stackUnset: s.stackUnset, saved: s.saved, altSaved: s.altSaved,
 	}
 }
 

@@ -91,26 +91,16 @@ func (s *Screen) setDECMode(n int, on bool) {
 		s.cursorTo(0, 0, true)
 	case n == 12:
 		s.modes.set(mCursorBlink, on)
-	case n == 47 || n == 1047:
+	case n == 47 || n == 1047 || n == 1049:
 		if on {
-			s.enterAlt()
+			s.enterAlt(n == 1049)
 		} else {
-			s.leaveAlt()
+			s.leaveAlt(n == 1049)
 		}
 	case n == 1048:
 		if on {
 			s.saveCursor()
 		} else {
-			s.restoreCursor()
-		}
-	case n == 1049:
-		if on {
-			if s.alt == nil {
-				s.saveCursor()
-				s.enterAlt()
-			}
-		} else {
-			s.leaveAlt()
 			s.restoreCursor()
 		}
 	case n == 3: // DECCOLM: the width stays; xterm and tmux clear and home

@@ -93,19 +93,28 @@ func (s *Screen) setTitle(t []byte) {
 		}
 	}
 	s.title = append(s.title[:0], t...)
+	s.titleSet = true
 }
 
+// pushTitle pushes the title (XTWINOPS 22). Entries pushed while no title
+// was set hold the terminal's own title; they can only be at the bottom.
 func (s *Screen) pushTitle() {
 	if len(s.titleStack) >= maxTitles {
 		copy(s.titleStack, s.titleStack[1:])
 		s.titleStack = s.titleStack[:maxTitles-1]
+		s.stackUnset = max(s.stackUnset-1, 0)
 	}
 	s.titleStack = append(s.titleStack, append([]byte(nil), s.title...))
+	if !s.titleSet {
+		s.stackUnset = len(s.titleStack)
+	}
 }
 
 func (s *Screen) popTitle() {
 	if n := len(s.titleStack); n > 0 {
 		s.title = append(s.title[:0], s.titleStack[n-1]...)
+		s.titleSet = n > s.stackUnset
+		s.stackUnset = min(s.stackUnset, n-1)
 		s.titleStack[n-1] = nil
 		s.titleStack = s.titleStack[:n-1]
 	}

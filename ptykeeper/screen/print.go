@@ -81,7 +81,10 @@ func (s *Screen) printRune(r rune) {
 		s.combine(r)
 		return
 	}
-	s.lastR = raw
+	s.lastR = -1
+	if raw < 0x7f { // REP repeats only ASCII (tmux)
+		s.lastR = raw
+	}
 	s.put(r, w)
 }
 
@@ -168,22 +171,26 @@ func utf8Len(r rune) int {
 
 // translate maps a printable ASCII byte through the invoked charset.
 func (s *Screen) translate(c byte) rune {
-	switch s.cs.g[s.cs.gl] {
-	case '0':
-		if c >= 0x5f && c <= 0x7e {
-			return decGraphics[c-0x5f]
-		}
-	case 'A':
-		if c == '#' {
-			return '£'
+	if s.cs.g[s.cs.gl] == '0' {
+		switch {
+		case c >= 0x60:
+			return decGraphics[c-0x60]
+		case c >= '+' && c <= '.':
+			return decArrows[c-'+']
+		case c == '0':
+			return '▮'
 		}
 	}
 	return rune(c)
 }
 
-// decGraphics is the DEC special graphics set for 0x5f-0x7e, as xterm
-// draws it in Unicode.
-var decGraphics = [32]rune{
-	' ', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼',
-	'⎺', '⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
-}
+// decGraphics is the DEC special graphics set for 0x60-0x7e in Unicode,
+// and decArrows the arrows terminfo's acsc adds on + , - . (with a block on
+// 0), as tmux draws them.
+var (
+	decGraphics = [31]rune{
+		'◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺',
+		'⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+	}
+	decArrows = [4]rune{'→', '←', '↑', '↓'}
+)

@@ -16,18 +16,19 @@ const prelude = "\x18\x1b[?25l\x1b[?1049l\x1b[0m\x1b]8;;\x1b\\\x1b[r\x1b[?6l\x1b
 // AppendRepaint appends to dst the bytes that turn a terminal in any state
 // into one equal to the model: the main screen painted (rows with their
 // attributes, trailing background-only blanks as an erase in that colour),
-// the main screen's saved cursor set for the 1049 switch, then, if the
-// alternate screen is active, the switch and its contents, then every
-// setting (see restore), cursor visibility last.
+// the cursor and pen the 1049 switch saved (switching there), then, if the
+// alternate screen is active, its contents, then every setting (see
+// restore), cursor visibility last.
 func (s *Screen) AppendRepaint(dst []byte) []byte {
 	t := termState{cs: defaultCharsets, modes: modes{bits: mAutowrap}, bottom: s.rows - 1}
 	p := painter{s: s, dst: append(dst, prelude...), t: &t, cols: s.cols}
 	p.paintGrid(s.main, nil)
+	if s.altSaved.valid {
+		p.emitAltSlot(&s.altSaved, s.alt != nil)
+	} else if s.alt != nil {
+		p.dst = append(p.dst, "\x1b[?1047h"...)
+	}
 	if s.alt != nil {
-		// The switch saves the cursor as DECSC does, into the slot just
-		// set: the terminal's state must not change in between.
-		p.emitSlot(&s.savedMain, s.main)
-		p.dst = append(p.dst, "\x1b[?1049h"...)
 		p.prepPrint()
 		p.originOff()
 		p.setPen(&pen{}, t.link)

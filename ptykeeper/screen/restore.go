@@ -53,6 +53,26 @@ func (p *painter) cursorTo(x, y int) {
 	t.x, t.y = x, y
 }
 
+// cursorAboveRegion moves the cursor to column x (the last one if x is
+// past it), row y above the scroll region, in origin mode, where no
+// absolute move can go: DECSTBM puts the cursor on the top left corner
+// (tmux, whose model this is), and relative moves go on from there.
+func (p *painter) cursorAboveRegion(x, y int) {
+	t := p.t
+	p.dst = appendRegion(p.dst, t.top, t.bottom)
+	if y > 0 {
+		p.dst = appendCSI1(p.dst, y, 'B')
+	}
+	x = min(x, p.cols-1)
+	if r := p.s.g.row(y); x == p.cols-1 && p.s.x >= p.cols && x > 0 && r.cells[x].isCont() {
+		x-- // the pending wrap follows a wide character: reprint starts there
+	}
+	if x > 0 {
+		p.dst = appendCSI1(p.dst, x+1, 'G')
+	}
+	t.x, t.y = x, y
+}
+
 // reprint prints the last character of row y of g again, so that the wrap
 // is pending after it, as it is in the model.
 func (p *painter) reprint(g *grid, y int) {
@@ -70,9 +90,8 @@ func (p *painter) reprint(g *grid, y int) {
 	p.t.x = p.cols
 }
 
-// emitSlot sets the terminal's DECSC slot to c, drawing pending-wrap cells
-// from g.
-func (p *painter) emitSlot(c *savedCursor, g *grid) {
+// emitSlot sets the terminal's DECSC slot to c.
+func (p *painter) emitSlot(c *savedCursor) {
 	t := p.t
 	p.prepPrint()
 	p.originOff()
@@ -86,16 +105,29 @@ func (p *painter) emitSlot(c *savedCursor, g *grid) {
 		t.modes.set(mOrigin, true)
 		t.x, t.y = 0, 0
 	}
-	if c.x >= p.cols {
-		p.reprint(g, c.y)
-	} else {
-		p.cursorTo(c.x, c.y)
-	}
+	p.cursorTo(c.x, c.y)
 	p.dst = appendCharsets(p.dst, &t.cs, &c.cs)
 	t.cs = c.cs
 	p.setPen(&c.pen, t.link)
 	p.dst = append(p.dst, "\x1b7"...)
-	t.slot = *c
+	t.saved = *c
+}
+
+// emitAltSlot sets what the terminal's switch to the alternate screen
+// saves, by switching with 1049 at that position and pen; unless the
+// alternate screen is to stay active, it switches back at once (which
+// restores the same).
+func (p *painter) emitAltSlot(c *altSlot, stay bool) {
+	t := p.t
+	p.prepPrint()
+	p.originOff()
+	p.cursorTo(c.x, c.y)
+	p.setPen(&c.pen, t.link)
+	p.dst = append(p.dst, "\x1b[?1049h"...)
+	if !stay {
+		p.dst = append(p.dst, "\x1b[?1049l"...)
+	}
+	t.altSaved = *c
 }
 
 // restore emits the settings of the screen that differ from the
@@ -104,8 +136,11 @@ func (p *painter) restore(force bool) {
 	s, t := p.s, p.t
 	m := s.snapshotState()
 	full := m.top == 0 && m.bottom == s.rows-1
-	if force || t.slot != m.slot {
-		p.emitSlot(&m.slot, s.g)
+	if !force && s.alt == nil && m.altSaved.valid && (!t.altSaved.valid || t.altSaved != m.altSaved) {
+		p.emitAltSlot(&m.altSaved, false)
+	}
+	if force || t.saved != m.saved {
+		p.emitSlot(&m.saved)
 	}
 	if (force && !full) || t.top != m.top || t.bottom != m.bottom {
 		p.originOff()
@@ -136,6 +171,11 @@ func (p *painter) restore(force bool) {
 	if force || t.x != m.x || t.y != m.y {
 		if m.x >= s.cols {
 			p.prepPrint()
+		}
+		if m.modes.has(mOrigin) && m.y < m.top {
+			p.cursorAboveRegion(m.x, m.y)
+		}
+		if m.x >= s.cols {
 			p.reprint(s.g, m.y)
 		} else {
 			p.cursorTo(m.x, m.y)
@@ -238,26 +278,29 @@ func (p *painter) restoreModes(m *modes, force bool) {
 // terminal has), then sets the title.
 func (p *painter) restoreTitles(m *termState, force bool) {
 	t := p.t
-	stackDiffers := len(t.titleStack) != len(m.titleStack)
+	stackDiffers := len(t.titleStack) != len(m.titleStack) || t.stackUnset != m.stackUnset
 	for i := 0; !stackDiffers && i < len(m.titleStack); i++ {
 		stackDiffers = string(t.titleStack[i]) != string(m.titleStack[i])
 	}
 	if stackDiffers || (force && len(m.titleStack) > 0) {
 		if !force {
+			// Back to the terminal's own title (and stack) first.
 			for range t.titleStack {
 				p.dst = append(p.dst, "\x1b[23;0t"...)
 			}
 		}
-		for _, title := range m.titleStack {
-			p.dst = appendTitle(p.dst, title)
+		for i, title := range m.titleStack {
+			if i >= m.stackUnset { // the bottom ones push the terminal's own
+				p.dst = appendTitle(p.dst, title)
+			}
 			p.dst = append(p.dst, "\x1b[22;0t"...)
 		}
-		t.titleStack = m.titleStack
-		t.title = nil
+		t.titleStack, t.stackUnset = m.titleStack, m.stackUnset
+		t.title, t.titleSet = nil, false
 		force = true
 	}
-	if force || string(t.title) != string(m.title) {
+	if m.titleSet && (force || !t.titleSet || string(t.title) != string(m.title)) {
 		p.dst = appendTitle(p.dst, m.title)
 	}
-	t.title = m.title
+	t.title, t.titleSet = m.title, m.titleSet
 }

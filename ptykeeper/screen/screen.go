@@ -17,7 +17,7 @@ type pen struct {
 }
 
 // charsets is the character set state: what G0 and G1 designate ('B'
-// ASCII, '0' DEC special graphics, 'A' UK) and which one is invoked (SO/SI).
+// ASCII, '0' DEC special graphics) and which one is invoked (SO/SI).
 type charsets struct {
 	g  [2]byte
 	gl uint8
@@ -25,12 +25,21 @@ type charsets struct {
 
 var defaultCharsets = charsets{g: [2]byte{'B', 'B'}}
 
-// savedCursor is a DECSC slot. x may be cols: the wrap was pending.
+// savedCursor is the DECSC slot.
 type savedCursor struct {
 	x, y   int
 	pen    pen
 	cs     charsets
 	origin bool
+}
+
+// altSlot is what the switch to the alternate screen saves (tmux keeps it
+// apart from the DECSC slot): the pen on any switch, the position too on
+// 1049, which leaving with 1049 restores when valid.
+type altSlot struct {
+	x, y  int
+	pen   pen
+	valid bool
 }
 
 // Screen is a terminal: a parser, the main and (while active) alternate
@@ -49,9 +58,10 @@ type Screen struct {
 	link string // current OSC 8 hyperlink, "params;uri"
 	cs   charsets
 
-	// Saved cursors (DECSC), one per screen; the 1049 switch saves into
-	// the main screen's.
-	savedMain, savedAlt savedCursor
+	// The saved cursor (DECSC, one for both screens as in tmux) and what
+	// the switch to the alternate screen saved.
+	saved    savedCursor
+	altSaved altSlot
 
 	modes       modes
 	top, bottom int // scroll region, inclusive
@@ -59,7 +69,11 @@ type Screen struct {
 	cursorStyle uint8 // DECSCUSR 0-6
 
 	title      []byte
+	titleSet   bool // the program set a title (a repaint leaves the terminal's alone otherwise)
 	titleStack [][]byte
+	// stackUnset counts the entries at the bottom of the title stack that
+	// were pushed before any title was set: they hold the terminal's own.
+	stackUnset int
 
 	// epoch counts screen switches, so a Frame taken on the other screen
 	// (or before a round trip through it) is known to be unrelated.
@@ -90,19 +104,23 @@ func clampSize(cols, rows int) (int, int) {
 	return min(max(cols, 1), MaxCols), min(max(rows, 1), MaxRows)
 }
 
-// init sets everything but the main screen's contents to a reset
-// terminal's state.
+// init sets the state of a new terminal, besides the screen contents.
 func (s *Screen) init() {
+	s.reset()
+	s.parser.reset()
+	s.width = widthCache{r: -1}
+}
+
+// reset sets what RIS resets (as tmux does): cursor, pen, charsets, saved
+// cursor, modes, scroll region, tab stops. The cursor style, the title and
+// what the switch to the alternate screen saved are kept.
+func (s *Screen) reset() {
 	s.x, s.y = 0, 0
 	s.pen, s.link, s.cs = pen{}, "", defaultCharsets
-	s.savedMain = savedCursor{cs: defaultCharsets}
-	s.savedAlt = s.savedMain
+	s.saved = savedCursor{cs: defaultCharsets}
 	s.modes = defaultModes()
 	s.top, s.bottom = 0, s.rows-1
 	s.tabs.reset(s.cols)
-	s.cursorStyle = 0
-	s.parser.reset()
-	s.width = widthCache{r: -1}
 	s.lastR = -1
 	s.zwj = false
 }
@@ -110,14 +128,14 @@ func (s *Screen) init() {
 // Size returns the screen size.
 func (s *Screen) Size() (cols, rows int) { return s.cols, s.rows }
 
-// Reset puts the screen in the state RIS (ESC c) leaves: both screens
-// cleared, the alternate one left, every mode, the pen, charsets, tab stops
-// and saved cursors back to their defaults. The title is kept, as xterm
-// keeps it. Pending replies are kept.
+// Reset does what RIS (ESC c) does, as tmux does it: the active screen
+// cleared (the alternate one stays active: xterm would leave it), the
+// cursor home, and every mode, the pen, charsets, tab stops, scroll region
+// and saved cursor back to their defaults. The title, the cursor style and
+// pending replies are kept.
 func (s *Screen) Reset() {
-	s.leaveAlt()
-	s.main.clear(0)
-	s.init()
+	s.g.clear(0)
+	s.reset()
 }
 
 // Resize changes the size as tmux does, without reflow: columns are cut or
@@ -131,22 +149,29 @@ func (s *Screen) Resize(cols, rows int) {
 		return
 	}
 	if s.alt != nil {
-		s.main, s.savedMain.y = resizeGrid(s.main, cols, rows, s.savedMain.y)
+		// The main screen's cursor is the one saved by the switch.
+		cy := s.y
+		if s.altSaved.valid {
+			cy = s.altSaved.y
+		}
+		s.main, cy = resizeGrid(s.main, cols, rows, cy)
+		if s.altSaved.valid {
+			s.altSaved.y = cy
+		}
 		s.alt, s.y = resizeGrid(s.alt, cols, rows, s.y)
 		s.g = s.alt
 	} else {
 		s.main, s.y = resizeGrid(s.main, cols, rows, s.y)
 		s.g = s.main
 	}
-	widthChanged := cols != s.cols
-	if widthChanged {
+	if cols != s.cols {
 		s.tabs.reset(cols)
 		s.x = min(s.x, cols-1)
 	}
 	s.cols, s.rows = cols, rows
 	s.top, s.bottom = 0, rows-1
-	s.savedMain.clamp(cols, rows, widthChanged)
-	s.savedAlt.clamp(cols, rows, widthChanged)
+	s.saved.x, s.saved.y = min(s.saved.x, cols-1), min(s.saved.y, rows-1)
+	s.altSaved.x, s.altSaved.y = min(s.altSaved.x, cols-1), min(s.altSaved.y, rows-1)
 }
 
 // resizeGrid returns g at the new size and the row the cursor's row cy
@@ -162,9 +187,3 @@ func resizeGrid(g *grid, cols, rows, cy int) (*grid, int) {
 	return g.resized(cols, rows, first), cy - first
 }
 
-func (c *savedCursor) clamp(cols, rows int, widthChanged bool) {
-	if widthChanged {
-		c.x = min(c.x, cols-1)
-	}
-	c.y = min(max(c.y, 0), rows-1)
-}

@@ -77,7 +77,7 @@ func TestScreenContents(t *testing.T) {
 		{"LNM", 5, 3, "\x1b[20ha\nb", "a\nb", 1, 1, false},
 		{"DEC special graphics", 5, 1, "\x1b(0lqk\x1b(Bq", "┌─┐q", 4, 0, false},
 		{"G1 with SO and SI", 5, 1, "\x1b)0a\x0eqx\x0fq", "a─│q", 4, 0, false},
-		{"UK set", 3, 1, "\x1b(A#", "£", 1, 0, false},
+		{"UK set is ignored (tmux)", 3, 1, "\x1b(A#", "#", 1, 0, false},
 		{"REP", 8, 1, "ab\x1b[3b", "abbbb", 5, 0, false},
 		{"REP of line drawing", 8, 1, "\x1b(0q\x1b[2b", "───", 3, 0, false},
 		{"REP stops at the line end", 4, 2, "ab\x1b[9b", "abbb", 3, 0, true},
@@ -85,7 +85,7 @@ func TestScreenContents(t *testing.T) {
 		{"DECSC DECRC", 10, 3, "\x1b[2;3H\x1b7\x1b[1;1Hx\x1b8y", "x\n  y", 3, 1, false},
 		{"DECRC with nothing saved goes home", 10, 3, "\x1b[2;3H\x1b8y", "y", 1, 0, false},
 		{"SCOSC SCORC", 10, 3, "\x1b[2;3H\x1b[s\x1b[1;1Hx\x1b[uy", "x\n  y", 3, 1, false},
-		{"DECSC keeps the wrap pending", 3, 3, "abc\x1b7\x1b[3;1H\x1b8d", "abc\nd", 1, 1, false},
+		{"DECRC after a pending wrap goes to the last column (tmux)", 3, 3, "abc\x1b7\x1b[3;1H\x1b8d", "abd", 2, 0, true},
 		{"invalid UTF-8", 10, 1, "a\xffb\xe4\xb8c\xc3", "a\ufffdb\ufffdc", 5, 0, false},
 		{"C1 bytes are not controls", 10, 1, "a\x9bb", "a\ufffdb", 3, 0, false},
 		{"encoded C1 code points show nothing", 10, 1, "a\u0085b", "ab", 2, 0, false},
@@ -192,15 +192,23 @@ func TestAlternateScreen(t *testing.T) {
 	}
 }
 
-func TestSavedCursorPerScreen(t *testing.T) {
-	s := newWith(t, 10, 4, "\x1b[2;2H\x1b[1m\x1b(0\x1b7\x1b[?1047h\x1b[3;3H\x1b[4m\x1b7\x1b[H\x1b8")
-	if x, y := s.Cursor(); x != 2 || y != 2 || s.pen.attr != Bold|Attr(UnderlineSingle)<<underlineShift {
-		t.Fatalf("alt DECRC: (%d,%d) %+v", x, y, s.pen)
-	}
-	roundTrip(t, s)
-	s.Write([]byte("\x1b[?1047l\x1b8"))
+// As in tmux, DECSC has one slot for both screens, and the 1049 switch
+// saves the cursor and pen apart from it.
+func TestSavedCursors(t *testing.T) {
+	s := newWith(t, 10, 4, "\x1b[2;2H\x1b[1m\x1b(0\x1b7\x1b[?1049h\x1b[3;3H\x1b[4m\x1b(B\x1b[H\x1b8")
 	if x, y := s.Cursor(); x != 1 || y != 1 || s.pen.attr != Bold || s.cs.g[0] != '0' {
-		t.Fatalf("main DECRC: (%d,%d) %+v %+v", x, y, s.pen, s.cs)
+		t.Fatalf("alt DECRC: (%d,%d) %+v %+v", x, y, s.pen, s.cs)
+	}
+	s.Write([]byte("\x1b[4;4H\x1b[0;7m\x1b7"))
+	roundTrip(t, s)
+	s.Write([]byte("\x1b[?1049l"))
+	if x, y := s.Cursor(); x != 1 || y != 1 || s.pen.attr != Bold {
+		t.Fatalf("after 1049l: (%d,%d) %+v", x, y, s.pen)
+	}
+	roundTrip(t, s) // the 1049 slot stays valid
+	s.Write([]byte("\x1b[H\x1b8"))
+	if x, y := s.Cursor(); x != 3 || y != 3 || s.pen.attr != Reverse {
+		t.Fatalf("main DECRC: (%d,%d) %+v", x, y, s.pen)
 	}
 }
 
