@@ -54,6 +54,7 @@ func (s *Screen) wrap() {
 // insert mode, no autowrap, joiners).
 func (s *Screen) printRune(r rune) {
 	raw := r
+	s.lastR = -1 // REP repeats only an ASCII character just printed (tmux)
 	if r < 0x7f && r >= 0x20 {
 		r = s.translate(byte(r))
 	}
@@ -81,8 +82,7 @@ func (s *Screen) printRune(r rune) {
 		s.combine(r)
 		return
 	}
-	s.lastR = -1
-	if raw < 0x7f { // REP repeats only ASCII (tmux)
+	if raw < 0x7f {
 		s.lastR = raw
 	}
 	s.put(r, w)
