@@ -83,6 +83,7 @@ func (s *Screen) alignmentTest() {
 		for x := range r.cells {
 			r.cells[x] = Cell{r: 'E'}
 		}
+		r.wrote(len(r.cells))
 	}
 	s.top, s.bottom = 0, s.rows-1
 	s.x, s.y = 0, 0

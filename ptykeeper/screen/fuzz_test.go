@@ -41,8 +41,14 @@ func checkInvariants(t *testing.T, s *Screen) {
 			if len(r.cells) != s.cols {
 				t.Fatalf("row %d has %d cells, want %d", y, len(r.cells), s.cols)
 			}
+			if r.used < 0 || r.used > len(r.cells) {
+				t.Fatalf("row %d used %d of %d", y, r.used, len(r.cells))
+			}
 			for x := range r.cells {
 				c := &r.cells[x]
+				if x >= r.used && *c != (Cell{}) {
+					t.Fatalf("row %d cell %d is %+v, past used %d", y, x, *c, r.used)
+				}
 				if int(c.ext) > len(r.ext) {
 					t.Fatalf("row %d cell %d refers to side entry %d of %d", y, x, c.ext, len(r.ext))
 				}

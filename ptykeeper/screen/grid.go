@@ -119,6 +119,7 @@ func (g *grid) resized(cols, rows, firstRow int) *grid {
 		}
 		src, dst := g.row(firstRow+y), n.row(y)
 		copy(dst.cells, src.cells)
+		dst.used = min(src.used, cols)
 		dst.ext = append(dst.ext, src.ext...)
 		dst.arena = append(dst.arena, src.arena...)
 		dst.wrapped = src.wrapped && cols == g.cols

@@ -8,9 +8,20 @@ type row struct {
 	cells []Cell
 	ext   []cellExt // side table; Cell.ext is 1 + an index into it
 	arena []byte    // grapheme cluster bytes referenced by ext
+	// used bounds the cells that may differ from the zero Cell: cells
+	// [used:] are all zero. Clearing a row of short text (scrolling a
+	// log) then clears only what was written.
+	used int
 	// wrapped: the row's text continues on the next row (the cursor wrapped
 	// off its end), as a terminal keeps it for selection and reflow.
 	wrapped bool
+}
+
+// wrote records that cells before end may be non-zero.
+func (r *row) wrote(end int) {
+	if end > r.used {
+		r.used = min(end, len(r.cells))
+	}
 }
 
 // shrinkCap is the side-table capacity (entries or bytes) kept when a row
@@ -20,12 +31,14 @@ const shrinkCap = 4 << 10
 // clear erases the whole row to background bg.
 func (r *row) clear(bg Color) {
 	if bg == 0 {
-		clear(r.cells)
+		clear(r.cells[:r.used])
+		r.used = 0
 	} else {
 		b := blank(bg)
 		for i := range r.cells {
 			r.cells[i] = b
 		}
+		r.used = len(r.cells)
 	}
 	r.dropExt()
 	r.wrapped = false
@@ -62,6 +75,9 @@ func (r *row) erase(from, to int, bg Color) {
 	b := blank(bg)
 	for i := from; i < to; i++ {
 		r.cells[i] = b
+	}
+	if bg != 0 {
+		r.wrote(to)
 	}
 }
 
@@ -109,6 +125,10 @@ func (r *row) insertCells(x, n int, bg Color) {
 	for i := x; i < x+n; i++ {
 		c[i] = b
 	}
+	r.wrote(r.used + n)
+	if bg != 0 {
+		r.wrote(x + n)
+	}
 	r.repairWide()
 }
 
@@ -124,6 +144,9 @@ func (r *row) deleteCells(x, n int, bg Color) {
 	b := blank(bg)
 	for i := len(c) - n; i < len(c); i++ {
 		c[i] = b
+	}
+	if bg != 0 {
+		r.wrote(len(c))
 	}
 	r.repairWide()
 }
@@ -220,5 +243,5 @@ func (r *row) copyFrom(src *row) {
 	r.cells = append(r.cells[:0], src.cells...)
 	r.ext = append(r.ext[:0], src.ext...)
 	r.arena = append(r.arena[:0], src.arena...)
-	r.wrapped = src.wrapped
+	r.wrapped, r.used = src.wrapped, src.used
 }
