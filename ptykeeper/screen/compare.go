@@ -70,7 +70,6 @@ func compareState(a, b *Screen) string {
 	return ""
 }
 
-
 func compareGrids(what string, a, b *grid) string {
 	for y := 0; y < a.height(); y++ {
 		ra, rb := a.row(y), b.row(y)

@@ -186,4 +186,3 @@ func resizeGrid(g *grid, cols, rows, cy int) (*grid, int) {
 	}
 	return g.resized(cols, rows, first), cy - first
 }
-
