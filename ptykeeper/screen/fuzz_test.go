@@ -141,13 +141,22 @@ func FuzzRepaint(f *testing.F) {
 		cols, rows := int(c%60), int(r%30)
 		a := New(cols, rows)
 		a.Write(data)
+		// The fast paths (ASCII runs, whole control sequences, whole
+		// UTF-8 characters) agree with the state machine byte by byte.
+		bytewise := New(cols, rows)
+		for i := range data {
+			bytewise.Write(data[i : i+1])
+		}
+		if d := Compare(a, bytewise); d != "" {
+			t.Fatalf("written at once and byte by byte: %s", d)
+		}
 		rp := a.AppendRepaint(nil)
 		b := New(cols, rows)
 		b.Write(junk)
 		// A repaint leaves alone what no sequence can undo: a title the
 		// program never set, a terminal's title stack, the cursor a
 		// terminal's 1049 switch saved.
-		if !a.titleSet {
+		if !a.titleSet || a.stackUnset > 0 { // the terminal's own title: here, none
 			b.title, b.titleSet = nil, false
 		}
 		if !a.altSaved.valid {

@@ -98,7 +98,13 @@ func (s *Screen) Write(b []byte) {
 			c := b[i]
 			i++
 			switch {
-			case c == 0x1b || c == 0x18 || c == 0x1a:
+			case c == 0x1b:
+				if n := s.fastCSI(b[i:]); n > 0 {
+					i += n
+					continue
+				}
+				s.step(c)
+			case c == 0x18 || c == 0x1a:
 				s.step(c)
 			case c < 0x20:
 				s.execute(c)
@@ -300,6 +306,62 @@ func (s *Screen) csiParamByte(c byte) {
 		s.nparams = min(s.nparams, maxParams)
 		s.csiDispatch(c)
 	}
+}
+
+// fastCSI parses a whole control sequence that follows an ESC in p
+// ("[", parameters, at most one intermediate, final byte) in one loop and
+// dispatches it, returning the bytes used. It returns 0, having changed
+// nothing that matters, for anything else (another escape, a control
+// character inside, a sequence cut by the end of p): the state machine
+// takes those byte by byte.
+func (s *Screen) fastCSI(p []byte) int {
+	if len(p) < 2 || p[0] != '[' {
+		return 0
+	}
+	s.clearParams()
+	i := 1
+	if c := p[i]; c >= '<' && c <= '?' {
+		s.priv = c
+		i++
+	}
+	n, v, sub := 0, int32(-1), uint64(0)
+	for ; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c >= '0' && c <= '9':
+			v = min(max(v, 0)*10+int32(c-'0'), maxParam)
+			continue
+		case c == ';' || c == ':':
+			if n >= maxParams-1 {
+				return 0
+			}
+			s.params[n] = v
+			n++
+			v = -1
+			if c == ':' {
+				sub |= 1 << n
+			}
+			continue
+		case c >= 0x20 && c < 0x30: // one intermediate, then the final byte
+			if i+1 >= len(p) || p[i+1] < 0x40 || p[i+1] > 0x7e {
+				return 0
+			}
+			s.inter, s.ninter = c, 1
+			i++
+			c = p[i]
+		case c < 0x40 || c > 0x7e:
+			return 0
+		}
+		if n > 0 || v >= 0 {
+			s.params[n] = v
+			n++
+		}
+		s.nparams, s.sub = n, sub
+		s.state = stGround
+		s.csiDispatch(c)
+		return i + 1
+	}
+	return 0
 }
 
 // utf8Start begins a multi-byte UTF-8 sequence with lead byte c.

@@ -163,6 +163,8 @@ func (s *Screen) combine(r rune) {
 	}
 	txt = appendRune(txt, r)
 	row.setCluster(c, txt, &s.scratch)
+	row.wrote(x + 1) // the cell may have been an erased one
+
 }
 
 func utf8Len(r rune) int {
