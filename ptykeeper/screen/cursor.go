@@ -137,7 +137,7 @@ func (s *Screen) enterAlt(withCursor bool) {
 	if withCursor {
 		s.altSaved.x, s.altSaved.y, s.altSaved.valid = min(s.x, s.cols-1), s.y, true
 	}
-	s.alt = newGrid(s.cols, s.rows)
+	s.alt = getGrid(s.cols, s.rows)
 	s.g = s.alt
 	s.epoch++
 }
@@ -147,6 +147,7 @@ func (s *Screen) enterAlt(withCursor bool) {
 // whether or not the alternate screen was active (tmux).
 func (s *Screen) leaveAlt(withCursor bool) {
 	if s.alt != nil {
+		putGrid(s.alt)
 		s.alt = nil
 		s.g = s.main
 		s.epoch++

@@ -29,8 +29,9 @@ func (s *Screen) AppendDiff(dst []byte, from *Frame) []byte {
 	if from.midSeq {
 		dst = append(dst, 0x18) // CAN: out of the sequence the terminal is in
 	}
-	t := from.st // shallow: the emitter only replaces its slices
-	p := painter{s: s, dst: dst, t: &t, cols: s.cols}
+	// A shallow copy of the frame's state: the emitter only replaces its
+	// slices, never writes into them.
+	p := painter{s: s, dst: dst, t: from.st, cols: s.cols}
 	prepared := false
 	for y := 0; y < s.rows; y++ {
 		r, old := s.g.row(y), &from.lines[y]

@@ -41,16 +41,16 @@ func checkInvariants(t *testing.T, s *Screen) {
 			if len(r.cells) != s.cols {
 				t.Fatalf("row %d has %d cells, want %d", y, len(r.cells), s.cols)
 			}
-			if r.used < 0 || r.used > len(r.cells) {
+			if r.used < 0 || int(r.used) > len(r.cells) {
 				t.Fatalf("row %d used %d of %d", y, r.used, len(r.cells))
 			}
 			for x := range r.cells {
 				c := &r.cells[x]
-				if x >= r.used && *c != (Cell{}) {
+				if x >= int(r.used) && *c != (Cell{}) {
 					t.Fatalf("row %d cell %d is %+v, past used %d", y, x, *c, r.used)
 				}
-				if int(c.ext) > len(r.ext) {
-					t.Fatalf("row %d cell %d refers to side entry %d of %d", y, x, c.ext, len(r.ext))
+				if c.ext != 0 && (r.side == nil || int(c.ext) > len(r.side.ext)) {
+					t.Fatalf("row %d cell %d refers to a side entry %d that is not there", y, x, c.ext)
 				}
 				if c.isWide() && (x+1 >= s.cols || !r.cells[x+1].isCont()) || c.isCont() && (x == 0 || !r.cells[x-1].isWide()) {
 					t.Fatalf("row %d cell %d: a half wide character", y, x)

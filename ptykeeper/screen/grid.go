@@ -4,17 +4,44 @@
 
 package screen
 
+import "sync"
+
 type grid struct {
 	rows []row // physical ring; visible row y is rows[(top+y) % len(rows)]
 	top  int
 	cols int
-	slab []Cell // the cells of all rows, allocated at once
 }
 
-func newGrid(cols, rows int) *grid {
-	g := &grid{cols: cols, rows: make([]row, rows), slab: make([]Cell, cols*rows)}
+// altGrids holds alternate screens programs left, for the next one to
+// enter: less, man and vim enter and leave all the time, and a screen is
+// 30 KiB at 80x24. A sync.Pool drops them at garbage collection, so an idle
+// session holds none.
+var altGrids sync.Pool
+
+// getGrid returns a blank grid, from altGrids if one of the size is there.
+func getGrid(cols, rows int) *grid {
+	if g, ok := altGrids.Get().(*grid); ok && g.cols == cols && g.height() == rows {
+		g.top = 0
+		g.clear(0)
+		return g
+	}
+	return newGrid(cols, rows)
+}
+
+func putGrid(g *grid) {
 	for i := range g.rows {
-		g.rows[i].cells = g.slab[i*cols : (i+1)*cols : (i+1)*cols]
+		g.rows[i].side = nil // hold no hyperlink strings
+	}
+	altGrids.Put(g)
+}
+
+// newGrid returns a blank grid. Each row's cells are allocated apart: at
+// 80 columns that is exactly a size class of Go's allocator, where one
+// slab of 30 KiB would take 32.
+func newGrid(cols, rows int) *grid {
+	g := &grid{cols: cols, rows: make([]row, rows)}
+	for i := range g.rows {
+		g.rows[i].cells = make([]Cell, cols)
 	}
 	return g
 }
@@ -119,9 +146,12 @@ func (g *grid) resized(cols, rows, firstRow int) *grid {
 		}
 		src, dst := g.row(firstRow+y), n.row(y)
 		copy(dst.cells, src.cells)
-		dst.used = min(src.used, cols)
-		dst.ext = append(dst.ext, src.ext...)
-		dst.arena = append(dst.arena, src.arena...)
+		dst.used = int32(min(int(src.used), cols))
+		if src.side != nil {
+			sd := dst.sideTable()
+			sd.ext = append(sd.ext, src.side.ext...)
+			sd.arena = append(sd.arena, src.side.arena...)
+		}
 		dst.wrapped = src.wrapped && cols == g.cols
 		if cols < g.cols {
 			dst.repairWide() // a wide character cut at the new edge

@@ -51,6 +51,11 @@ func (s *Screen) oscByte(c byte) {
 		o.dropped = true
 		return
 	}
+	if len(o.buf) == cap(o.buf) { // grow by doubling, up to maxOSC exactly
+		nb := make([]byte, len(o.buf), min(max(2*cap(o.buf), 64), maxOSC))
+		copy(nb, o.buf)
+		o.buf = nb
+	}
 	o.buf = append(o.buf, c)
 }
 

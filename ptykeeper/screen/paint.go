@@ -15,7 +15,7 @@ const gapJoin = 4
 type painter struct {
 	s    *Screen
 	dst  []byte
-	t    *termState
+	t    termState // what the terminal is known to hold
 	cols int
 }
 
@@ -147,7 +147,7 @@ func (p *painter) setPen(pn *pen, link string) {
 // character prints, which marks the row above as continued in the terminal
 // too.
 func (p *painter) moveTo(x, y int, wrapOK bool) {
-	t := p.t
+	t := &p.t
 	switch {
 	case t.y == y && t.x == x:
 		return

@@ -20,8 +20,9 @@ const prelude = "\x18\x1b[?25l\x1b[?1049l\x1b[0m\x1b]8;;\x1b\\\x1b[r\x1b[?6l\x1b
 // alternate screen is active, its contents, then every setting (see
 // restore), cursor visibility last.
 func (s *Screen) AppendRepaint(dst []byte) []byte {
-	t := termState{cs: defaultCharsets, modes: modes{bits: mAutowrap}, bottom: s.rows - 1}
-	p := painter{s: s, dst: append(dst, prelude...), t: &t, cols: s.cols}
+	p := painter{s: s, dst: append(dst, prelude...), cols: s.cols,
+		t: termState{cs: defaultCharsets, modes: modes{bits: mAutowrap}, bottom: s.rows - 1}}
+	t := &p.t
 	p.paintGrid(s.main, nil)
 	if s.altSaved.valid {
 		p.emitAltSlot(&s.altSaved, s.alt != nil)

@@ -12,7 +12,7 @@ import "strconv"
 // prepPrint makes printing land as the model has it: insert mode off,
 // autowrap on, and ASCII in the invoked charset (cells hold Unicode).
 func (p *painter) prepPrint() {
-	t := p.t
+	t := &p.t
 	if t.modes.has(mInsert) {
 		p.dst = append(p.dst, "\x1b[4l"...)
 		t.modes.set(mInsert, false)
@@ -41,7 +41,7 @@ func (p *painter) originOff() {
 // cursorTo moves to column x, row y (absolute), relative to the region if
 // the terminal is in origin mode.
 func (p *painter) cursorTo(x, y int) {
-	t := p.t
+	t := &p.t
 	if t.x == x && t.y == y {
 		return
 	}
@@ -58,7 +58,7 @@ func (p *painter) cursorTo(x, y int) {
 // absolute move can go: DECSTBM puts the cursor on the top left corner
 // (tmux, whose model this is), and relative moves go on from there.
 func (p *painter) cursorAboveRegion(x, y int) {
-	t := p.t
+	t := &p.t
 	p.dst = appendRegion(p.dst, t.top, t.bottom)
 	if y > 0 {
 		p.dst = appendCSI1(p.dst, y, 'B')
@@ -92,7 +92,7 @@ func (p *painter) reprint(g *grid, y int) {
 
 // emitSlot sets the terminal's DECSC slot to c.
 func (p *painter) emitSlot(c *savedCursor) {
-	t := p.t
+	t := &p.t
 	p.prepPrint()
 	p.originOff()
 	if t.top != 0 || t.bottom != p.s.rows-1 {
@@ -118,7 +118,7 @@ func (p *painter) emitSlot(c *savedCursor) {
 // alternate screen is to stay active, it switches back at once (which
 // restores the same).
 func (p *painter) emitAltSlot(c *altSlot, stay bool) {
-	t := p.t
+	t := &p.t
 	p.prepPrint()
 	p.originOff()
 	p.cursorTo(c.x, c.y)
@@ -133,7 +133,7 @@ func (p *painter) emitAltSlot(c *altSlot, stay bool) {
 // restore emits the settings of the screen that differ from the
 // terminal's (all of them with force).
 func (p *painter) restore(force bool) {
-	s, t := p.s, p.t
+	s, t := p.s, &p.t
 	m := s.snapshotState()
 	full := m.top == 0 && m.bottom == s.rows-1
 	if !force && s.alt == nil && m.altSaved.valid && (!t.altSaved.valid || t.altSaved != m.altSaved) {
@@ -203,7 +203,7 @@ func (p *painter) restore(force bool) {
 
 // restoreModes sets the modes that differ, resets before sets.
 func (p *painter) restoreModes(m *modes, force bool) {
-	t := p.t
+	t := &p.t
 	var off, on [len(decModes)]uint16
 	var noff, non int
 	for _, d := range decModes {
@@ -277,7 +277,7 @@ func (p *painter) restoreModes(m *modes, force bool) {
 // restoreTitles rebuilds the title stack if it differs (popping what the
 // terminal has), then sets the title.
 func (p *painter) restoreTitles(m *termState, force bool) {
-	t := p.t
+	t := &p.t
 	stackDiffers := len(t.titleStack) != len(m.titleStack) || t.stackUnset != m.stackUnset
 	for i := 0; !stackDiffers && i < len(m.titleStack); i++ {
 		stackDiffers = string(t.titleStack[i]) != string(m.titleStack[i])

@@ -4,23 +4,38 @@
 
 package screen
 
+// row is 40 bytes besides its cells: the side table hangs off a pointer
+// that stays nil for the rows (nearly all) that never need one.
 type row struct {
 	cells []Cell
-	ext   []cellExt // side table; Cell.ext is 1 + an index into it
-	arena []byte    // grapheme cluster bytes referenced by ext
+	side  *rowSide
 	// used bounds the cells that may differ from the zero Cell: cells
 	// [used:] are all zero. Clearing a row of short text (scrolling a
 	// log) then clears only what was written.
-	used int
+	used int32
 	// wrapped: the row's text continues on the next row (the cursor wrapped
 	// off its end), as a terminal keeps it for selection and reflow.
 	wrapped bool
 }
 
+// rowSide is a row's side table.
+type rowSide struct {
+	ext   []cellExt // Cell.ext is 1 + an index into it
+	arena []byte    // grapheme cluster bytes referenced by ext
+}
+
+// sideTable returns the row's side table, making it if needed.
+func (r *row) sideTable() *rowSide {
+	if r.side == nil {
+		r.side = &rowSide{}
+	}
+	return r.side
+}
+
 // wrote records that cells before end may be non-zero.
 func (r *row) wrote(end int) {
-	if end > r.used {
-		r.used = min(end, len(r.cells))
+	if end > int(r.used) {
+		r.used = int32(min(end, len(r.cells)))
 	}
 }
 
@@ -38,7 +53,7 @@ func (r *row) clear(bg Color) {
 		for i := range r.cells {
 			r.cells[i] = b
 		}
-		r.used = len(r.cells)
+		r.used = int32(len(r.cells))
 	}
 	r.dropExt()
 	r.wrapped = false
@@ -47,16 +62,16 @@ func (r *row) clear(bg Color) {
 // dropExt forgets the side table (every cell must have ext == 0 or be
 // rewritten by the caller).
 func (r *row) dropExt() {
-	if cap(r.ext) > shrinkCap/32 {
-		r.ext = nil
-	} else {
-		r.ext = r.ext[:0]
+	sd := r.side
+	if sd == nil {
+		return
 	}
-	if cap(r.arena) > shrinkCap {
-		r.arena = nil
-	} else {
-		r.arena = r.arena[:0]
+	if cap(sd.ext) > shrinkCap/32 || cap(sd.arena) > shrinkCap {
+		r.side = nil
+		return
 	}
+	clear(sd.ext) // no hyperlink strings kept alive
+	sd.ext, sd.arena = sd.ext[:0], sd.arena[:0]
 }
 
 // erase blanks cells [from, to) in background bg, clearing any wide
@@ -125,7 +140,7 @@ func (r *row) insertCells(x, n int, bg Color) {
 	for i := x; i < x+n; i++ {
 		c[i] = b
 	}
-	r.wrote(r.used + n)
+	r.wrote(int(r.used) + n)
 	if bg != 0 {
 		r.wrote(x + n)
 	}
@@ -154,31 +169,33 @@ func (r *row) deleteCells(x, n int, bg Color) {
 // addExt returns the Cell.ext value for side data e, reusing the last entry
 // when it is the same (a hyperlink or underline colour spans many cells).
 func (r *row) addExt(e cellExt, scratch *extScratch) uint16 {
-	if n := len(r.ext); n > 0 && r.ext[n-1] == e {
+	sd := r.sideTable()
+	if n := len(sd.ext); n > 0 && sd.ext[n-1] == e {
 		return uint16(n)
 	}
-	if len(r.ext) >= r.extLimit() {
+	if len(sd.ext) >= r.extLimit() {
 		r.compact(scratch)
-		if n := len(r.ext); n > 0 && r.ext[n-1] == e {
+		if n := len(sd.ext); n > 0 && sd.ext[n-1] == e {
 			return uint16(n)
 		}
 	}
-	r.ext = append(r.ext, e)
-	return uint16(len(r.ext))
+	sd.ext = append(sd.ext, e)
+	return uint16(len(sd.ext))
 }
 
 // setCluster makes txt (the base rune and what joined it) the text of cell
 // c, which must be in this row.
 func (r *row) setCluster(c *Cell, txt []byte, scratch *extScratch) {
 	e := r.extOf(c)
-	if len(r.ext) >= r.extLimit() || len(r.arena)+len(txt) > 2*maxCluster*len(r.cells) {
+	sd := r.sideTable()
+	if len(sd.ext) >= r.extLimit() || len(sd.arena)+len(txt) > 2*maxCluster*len(r.cells) {
 		r.compact(scratch)
 		e = r.extOf(c)
 	}
-	e.textOff, e.textLen = uint32(len(r.arena)), uint16(len(txt))
-	r.arena = append(r.arena, txt...)
-	r.ext = append(r.ext, e)
-	c.ext = uint16(len(r.ext))
+	e.textOff, e.textLen = uint32(len(sd.arena)), uint16(len(txt))
+	sd.arena = append(sd.arena, txt...)
+	sd.ext = append(sd.ext, e)
+	c.ext = uint16(len(sd.ext))
 }
 
 // extLimit is how many side entries a row holds before unreferenced ones
@@ -188,23 +205,23 @@ func (r *row) extLimit() int { return min(2*len(r.cells)+16, 0xfff0) }
 
 // extOf returns the side data of cell c of this row (zero if none).
 func (r *row) extOf(c *Cell) cellExt {
-	if c.ext == 0 || int(c.ext) > len(r.ext) {
+	if c.ext == 0 || r.side == nil || int(c.ext) > len(r.side.ext) {
 		return cellExt{}
 	}
-	return r.ext[c.ext-1]
+	return r.side.ext[c.ext-1]
 }
 
 // clusterOf returns the grapheme cluster bytes of cell c, or nil when the
 // cell holds a single rune.
 func (r *row) clusterOf(c *Cell) []byte {
-	if c.ext == 0 || int(c.ext) > len(r.ext) {
+	if c.ext == 0 || r.side == nil || int(c.ext) > len(r.side.ext) {
 		return nil
 	}
-	e := &r.ext[c.ext-1]
-	if e.textLen == 0 || int(e.textOff)+int(e.textLen) > len(r.arena) {
+	e := &r.side.ext[c.ext-1]
+	if e.textLen == 0 || int(e.textOff)+int(e.textLen) > len(r.side.arena) {
 		return nil
 	}
-	return r.arena[e.textOff : e.textOff+uint32(e.textLen)]
+	return r.side.arena[e.textOff : e.textOff+uint32(e.textLen)]
 }
 
 // extScratch is reusable memory for compaction, owned by the Screen.
@@ -234,14 +251,22 @@ func (r *row) compact(s *extScratch) {
 		s.ext = append(s.ext, e)
 		c.ext = uint16(len(s.ext))
 	}
-	r.ext = append(r.ext[:0], s.ext...)
-	r.arena = append(r.arena[:0], s.arena...)
+	sd := r.sideTable()
+	clear(sd.ext)
+	sd.ext = append(sd.ext[:0], s.ext...)
+	sd.arena = append(sd.arena[:0], s.arena...)
+	clear(s.ext)
 }
 
 // copyFrom makes r an independent copy of src, reusing r's memory.
 func (r *row) copyFrom(src *row) {
 	r.cells = append(r.cells[:0], src.cells...)
-	r.ext = append(r.ext[:0], src.ext...)
-	r.arena = append(r.arena[:0], src.arena...)
 	r.wrapped, r.used = src.wrapped, src.used
+	if src.side == nil || len(src.side.ext) == 0 {
+		r.dropExt()
+		return
+	}
+	sd := r.sideTable()
+	sd.ext = append(sd.ext[:0], src.side.ext...)
+	sd.arena = append(sd.arena[:0], src.side.arena...)
 }

@@ -285,8 +285,8 @@ func TestHyperlinks(t *testing.T) {
 			t.Errorf("cell %d link %q, want %q", x, got, want)
 		}
 	}
-	if r := s.g.row(0); len(r.ext) != 1 {
-		t.Errorf("a link over 4 cells takes %d side entries, want 1", len(r.ext))
+	if r := s.g.row(0); len(r.side.ext) != 1 {
+		t.Errorf("a link over 4 cells takes %d side entries, want 1", len(r.side.ext))
 	}
 	roundTrip(t, s)
 }
