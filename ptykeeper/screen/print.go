@@ -114,15 +114,17 @@ func (s *Screen) put(r rune, w int) {
 	row := s.g.row(s.y)
 	row.splitWide(s.x, s.x+w)
 	row.wrote(s.x + w)
-	c := s.penCell(row)
-	c.r = r
+	var ext uint16
+	if s.pen.ul != 0 || s.link != "" {
+		ext = s.penCell(row).ext
+	}
+	// Field by field, as in printASCII.
+	c := &row.cells[s.x]
+	c.r, c.fg, c.bg, c.attr, c.ext = r, s.pen.fg, s.pen.bg, s.pen.attr, ext
 	if w == 2 {
 		c.attr |= attrWide
-		row.cells[s.x] = c
-		c.r, c.attr = 0, c.attr&^attrWide|attrWideCont
-		row.cells[s.x+1] = c
-	} else {
-		row.cells[s.x] = c
+		c2 := &row.cells[s.x+1]
+		c2.r, c2.fg, c2.bg, c2.attr, c2.ext = 0, s.pen.fg, s.pen.bg, s.pen.attr|attrWideCont, ext
 	}
 	last := 0
 	if !autowrap {

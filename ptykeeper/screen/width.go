@@ -8,7 +8,11 @@
 
 package screen
 
-import "github.com/clipperhouse/displaywidth"
+import (
+	"sync"
+
+	"github.com/clipperhouse/displaywidth"
+)
 
 // widthCache remembers the width of the last non-ASCII rune looked up:
 // text in one script repeats runes of similar kind, and a CJK or box-drawing
@@ -30,7 +34,29 @@ func (c *widthCache) runeWidth(r rune) int {
 	return w
 }
 
+// bmpWidths holds the width of every rune of the Basic Multilingual Plane,
+// 2 bits each (width+1), built on first use: 16 KiB per process, one table
+// lookup per rune instead of a trie walk.
+var (
+	bmpWidths [0x10000 / 4]byte
+	bmpOnce   sync.Once
+)
+
+func buildBMP() {
+	for r := rune(0); r < 0x10000; r++ {
+		bmpWidths[r/4] |= byte(slowWidth(r)+1) << (2 * (r % 4))
+	}
+}
+
 func lookupWidth(r rune) int {
+	if r < 0x10000 {
+		bmpOnce.Do(buildBMP)
+		return int(bmpWidths[r/4]>>(2*(r%4))&3) - 1
+	}
+	return slowWidth(r)
+}
+
+func slowWidth(r rune) int {
 	switch {
 	case r < 0x20 || (r >= 0x7f && r < 0xa0):
 		return -1
