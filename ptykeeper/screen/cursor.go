@@ -67,9 +67,12 @@ func (s *Screen) backspace() {
 }
 
 // lineFeed moves down a row, scrolling the region when at its bottom.
-func (s *Screen) lineFeed() {
+func (s *Screen) lineFeed() { s.feed(s.pen.bg) }
+
+// feed is lineFeed with the background of a line that scrolls in.
+func (s *Screen) feed(bg Color) {
 	if s.y == s.bottom {
-		s.g.scrollUp(s.top, s.bottom, 1, s.pen.bg)
+		s.g.scrollUp(s.top, s.bottom, 1, bg)
 	} else if s.y < s.rows-1 {
 		s.y++
 	}

@@ -50,10 +50,12 @@ func (s *Screen) penCell(r *row) Cell {
 }
 
 // wrap moves to the start of the next line, scrolling at the bottom of the
-// region, and marks the line left as continued.
+// region, and marks the line left as continued. A line that enters by
+// wrapping is blank in the default colours (tmux), unlike one entering by
+// a line feed, which takes the pen's background.
 func (s *Screen) wrap() {
 	s.g.row(s.y).wrapped = true
-	s.lineFeed()
+	s.feed(0)
 	s.x = 0
 }
 
