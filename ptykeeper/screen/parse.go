@@ -85,17 +85,11 @@ func (p *parser) count(i int) int {
 func (s *Screen) Write(b []byte) {
 	for i := 0; i < len(b); {
 		if s.state == stGround && s.u8need == 0 {
-			// The fast path: a run of printable ASCII.
-			j := i
-			for j < len(b) && b[j] >= 0x20 && b[j] < 0x7f {
-				j++
-			}
-			if j > i {
-				s.printASCII(b[i:j])
-				i = j
+			c := b[i]
+			if c >= 0x20 && c < 0x7f { // the fast path: a run of printable ASCII
+				i += s.printText(b[i:])
 				continue
 			}
-			c := b[i]
 			i++
 			switch {
 			case c == 0x1b:

@@ -5,37 +5,57 @@
 
 package screen
 
-// printASCII prints a run of printable ASCII (0x20-0x7e).
-func (s *Screen) printASCII(b []byte) {
+// printText prints the printable ASCII (0x20-0x7e) that b starts with and
+// returns how many bytes that was (at least 1: b[0] must be printable).
+// Bytes are checked and copied into the row in the same loop.
+func (s *Screen) printText(b []byte) int {
 	if s.zwj || s.cs.g[s.cs.gl] != 'B' || s.modes.has(mInsert) || !s.modes.has(mAutowrap) {
-		for _, c := range b {
-			s.printRune(rune(c))
+		n := 0
+		for n < len(b) && b[n] >= 0x20 && b[n] < 0x7f {
+			s.printRune(rune(b[n]))
+			n++
 		}
-		return
+		return n
 	}
-	s.lastR = rune(b[len(b)-1])
-	for len(b) > 0 {
+	total := 0
+	for {
 		if s.x >= s.cols {
 			s.wrap()
 		}
 		r := s.g.row(s.y)
-		n := min(len(b), s.cols-s.x)
-		r.splitWide(s.x, s.x+n)
-		r.wrote(s.x + n)
-		tmpl := Cell{fg: s.pen.fg, bg: s.pen.bg, attr: s.pen.attr}
+		cells := r.cells[s.x:]
+		if s.x > 0 && cells[0].isCont() { // half a wide character goes
+			r.cells[s.x-1] = Cell{}
+		}
+		fg, bg, attr, ext := s.pen.fg, s.pen.bg, s.pen.attr, uint16(0)
 		if s.pen.ul != 0 || s.link != "" {
-			tmpl = s.penCell(r)
+			ext = s.penCell(r).ext
 		}
-		cells := r.cells[s.x : s.x+n]
-		text := b[:len(cells)]
-		// Field by field: a whole-struct copy after setting r goes
-		// through the stack and stalls on store forwarding (3x slower).
-		for k, c := range text {
+		text := b[:min(len(b), len(cells))]
+		k := 0
+		// Field by field: a whole-struct copy goes through the stack and
+		// stalls on store forwarding (3x slower).
+		for ; k < len(text); k++ {
+			c := text[k]
+			if c < 0x20 || c >= 0x7f {
+				break
+			}
 			cell := &cells[k]
-			cell.r, cell.fg, cell.bg, cell.attr, cell.ext = rune(c), tmpl.fg, tmpl.bg, tmpl.attr, tmpl.ext
+			cell.r, cell.fg, cell.bg, cell.attr, cell.ext = rune(c), fg, bg, attr, ext
 		}
-		s.x += n
-		b = b[n:]
+		if k < len(cells) && cells[k].isCont() { // the other half
+			cells[k] = Cell{}
+		}
+		r.wrote(s.x + k)
+		s.x += k
+		total += k
+		b = b[k:]
+		if k > 0 {
+			s.lastR = rune(text[k-1])
+		}
+		if k < len(text) || len(b) == 0 || b[0] < 0x20 || b[0] >= 0x7f {
+			return total
+		}
 	}
 }
 
@@ -83,12 +103,11 @@ func (s *Screen) printRune(r rune) {
 	}
 	if s.zwj {
 		s.zwj = false
-		s.combine(0x200d)
-		s.combine(r)
+		s.combine(0x200d, r)
 		return
 	}
 	if w == 0 {
-		s.combine(r)
+		s.combine(-1, r)
 		return
 	}
 	if raw < 0x7f {
@@ -139,10 +158,11 @@ func (s *Screen) put(r rune, w int) {
 	}
 }
 
-// combine appends r to the character before the cursor (the last one
-// written when the wrap is pending), as tmux does; at the start of a line
-// there is none and r is dropped.
-func (s *Screen) combine(r rune) {
+// combine appends joiner (unless negative) and r to the character before
+// the cursor (the last one written when the wrap is pending), as tmux does;
+// at the start of a line there is none and they are dropped, and so they
+// are when the cluster has no room for both.
+func (s *Screen) combine(joiner, r rune) {
 	x := min(s.x, s.cols) - 1
 	if x < 0 {
 		return
@@ -162,8 +182,15 @@ func (s *Screen) combine(r rune) {
 	} else {
 		txt = append(buf[:0], txt...)
 	}
-	if len(txt)+utf8Len(r) > maxCluster {
+	need := utf8Len(r)
+	if joiner >= 0 {
+		need += utf8Len(joiner)
+	}
+	if len(txt)+need > maxCluster {
 		return
+	}
+	if joiner >= 0 {
+		txt = appendRune(txt, joiner)
 	}
 	txt = appendRune(txt, r)
 	row.setCluster(c, txt, &s.scratch)
