@@ -149,7 +149,11 @@ func BenchmarkXVT(b *testing.B) {
 			}
 			reportCPU(b, cpu, len(st.data))
 			b.StopTimer()
-			e.Close()
+			// Emulator.Close races with a Read in progress (x/vt#850):
+			// end the reader by closing the reply pipe itself.
+			if pw, ok := e.InputPipe().(*io.PipeWriter); ok {
+				pw.CloseWithError(io.EOF)
+			}
 			<-done
 		})
 	}
