@@ -1,7 +1,6 @@
 package screen
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -376,15 +375,4 @@ func TestNeverPanicsOnSizes(t *testing.T) {
 			roundTrip(t, s)
 		}
 	}
-}
-
-func ExampleScreen() {
-	s := New(20, 3)
-	s.Write([]byte("\x1b[1mhello\x1b[0m, \x1b[32mworld\x1b[0m\r\n$ "))
-	fmt.Printf("%q\n", s.AppendText(nil, false))
-	x, y := s.Cursor()
-	fmt.Println(x, y)
-	// Output:
-	// "hello, world\n$\n"
-	// 2 1
 }
