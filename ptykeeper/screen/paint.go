@@ -24,7 +24,7 @@ type painter struct {
 func cellDiffers(r *row, old *row, x int) bool {
 	c := &r.cells[x]
 	if old == nil {
-		return !(c.r == 0 || c.r == ' ') || c.fg != 0 || c.bg != 0 || c.attr != 0 || c.ext != 0
+		return *c != Cell{} && *c != Cell{r: ' '}
 	}
 	return !cellsEqual(r, c, old, &old.cells[x])
 }
@@ -66,7 +66,11 @@ func (p *painter) paintRow(r, old *row, y int, wrapped, cont bool) {
 		return cellDiffers(r, old, x)
 	}
 	// A trailing run of blanks in one background colour is erased with EL.
-	end := n
+	// On a cleared row nothing past the written cells needs painting.
+	end, erase := n, false
+	if old == nil && !wrapped && int(r.used) < n {
+		end = max(int(r.used), 1)
+	}
 	if !wrapped {
 		bg := r.cells[n-1].bg
 		tail, least := n, 0
@@ -76,9 +80,9 @@ func (p *painter) paintRow(r, old *row, y int, wrapped, cont bool) {
 		for tail > least && r.cells[tail-1].isBlank() && r.cells[tail-1].bg == bg {
 			tail--
 		}
-		for x := tail; x < n; x++ {
+		for x := tail; x < end; x++ {
 			if differs(x) {
-				end = tail
+				end, erase = tail, true
 				break
 			}
 		}
@@ -104,7 +108,7 @@ func (p *painter) paintRow(r, old *row, y int, wrapped, cont bool) {
 		p.paintCells(r, y, a, b, cont && a == 0)
 		x = b
 	}
-	if end < n {
+	if erase {
 		p.moveTo(end, y, false)
 		bg := pen{bg: r.cells[n-1].bg}
 		p.setPen(&bg, "")
