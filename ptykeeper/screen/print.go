@@ -29,7 +29,7 @@ func (s *Screen) printText(b []byte) int {
 		}
 		fg, bg, attr, ext := s.pen.fg, s.pen.bg, s.pen.attr, uint16(0)
 		if s.pen.ul != 0 || s.link != "" {
-			ext = s.penCell(r).ext
+			ext = s.penExt(r)
 		}
 		text := b[:min(len(b), len(cells))]
 		k := 0
@@ -59,14 +59,10 @@ func (s *Screen) printText(b []byte) int {
 	}
 }
 
-// penCell returns a blank cell in the current pen, with its side data
-// (underline colour, hyperlink) entered in row r's table.
-func (s *Screen) penCell(r *row) Cell {
-	c := Cell{fg: s.pen.fg, bg: s.pen.bg, attr: s.pen.attr}
-	if s.pen.ul != 0 || s.link != "" {
-		c.ext = r.addExt(cellExt{ul: s.pen.ul, link: s.link}, &s.scratch)
-	}
-	return c
+// penExt returns the Cell.ext of the pen's side data (underline colour,
+// hyperlink) entered in row r's table; the caller checked there is some.
+func (s *Screen) penExt(r *row) uint16 {
+	return r.addExt(cellExt{ul: s.pen.ul, link: s.link}, &s.scratch)
 }
 
 // wrap moves to the start of the next line, scrolling at the bottom of the
@@ -137,9 +133,9 @@ func (s *Screen) put(r rune, w int) {
 	row.wrote(s.x + w)
 	var ext uint16
 	if s.pen.ul != 0 || s.link != "" {
-		ext = s.penCell(row).ext
+		ext = s.penExt(row)
 	}
-	// Field by field, as in printASCII.
+	// Field by field, as in printText.
 	c := &row.cells[s.x]
 	c.r, c.fg, c.bg, c.attr, c.ext = r, s.pen.fg, s.pen.bg, s.pen.attr, ext
 	if w == 2 {
