@@ -62,8 +62,7 @@ func (p *parser) clearParams() {
 	p.nparams, p.sub = 0, 0
 }
 
-// param returns parameter i, or def when it is omitted or zero and
-// zeroIsDefault (most cursor counts treat 0 as 1).
+// param returns parameter i, or def when it is omitted.
 func (p *parser) param(i int, def int) int {
 	if i >= p.nparams || p.params[i] < 0 {
 		return def
