@@ -82,8 +82,9 @@ type feeder struct {
 func newFeeder(ring *Ring, newModel func(Size) ScreenModel, sz Size, answer func([]byte), rebuilt func(), log *slog.Logger) *feeder {
 	f := &feeder{ring: ring, newModel: newModel, size: sz, answer: answer, rebuilt: rebuilt, log: log, reqs: make(chan screenReq), quit: make(chan struct{}), buf: make([]byte, pumpBufSize), off: ring.Head()}
 	f.startModel()
+	sub := ring.SubscribeLazy(f.off, false) // before the goroutine: no lost wake-up
 	f.wg.Add(1)
-	go f.loop()
+	go f.loop(sub)
 	return f
 }
 
@@ -169,9 +170,8 @@ func (f *feeder) request(kind int) screenReply {
 	}
 }
 
-func (f *feeder) loop() {
+func (f *feeder) loop(sub *Sub) {
 	defer f.wg.Done()
-	sub := f.ring.SubscribeLazy(f.off, false)
 	defer f.ring.Unsubscribe(sub)
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()

@@ -31,8 +31,11 @@ type textPump struct {
 func newTextPump(ring *Ring, hist *History, sink LineSink) *textPump {
 	t := &textPump{ring: ring, hist: hist, sink: sink, quit: make(chan struct{}), off: ring.Head()}
 	t.filter.Line = t.line
+	// Subscribed before the goroutine runs: output that comes before it
+	// is scheduled must still wake it.
+	sub := ring.SubscribeLazy(t.off, true)
 	t.wg.Add(1)
-	go t.loop()
+	go t.loop(sub)
 	return t
 }
 
@@ -71,9 +74,8 @@ func (t *textPump) stop() {
 // during a flood it wakes per batch instead of per PTY read.
 const batchPause = 5 * time.Millisecond
 
-func (t *textPump) loop() {
+func (t *textPump) loop(sub *Sub) {
 	defer t.wg.Done()
-	sub := t.ring.SubscribeLazy(t.off, true)
 	defer t.ring.Unsubscribe(sub)
 	buf := make([]byte, pumpBufSize)
 	compact := time.NewTimer(time.Hour)

@@ -24,10 +24,10 @@ func TestReloadDaemonSettings(t *testing.T) {
 		t.Fatalf("session not up:\n%s", d.log)
 	}
 	pid := statusPid(t, d, "a")
-	writeConfig(t, cfg, "log_dir = \""+logs2+"\"\nsize_policy = \"smallest\"\nsocket = \""+filepath.Join(dir, "other.sock")+"\"\n"+session)
+	writeConfig(t, cfg, "log_dir = \""+logs2+"\"\nsize_policy = \"smallest\"\nstate_dir = \""+filepath.Join(dir, "state")+"\"\n"+session)
 	out, code := d.run("reload")
 	if code != 0 || !strings.Contains(out, "settings applied: size_policy, log_dir/logs") ||
-		!strings.Contains(out, "not applied, need a daemon restart: socket") || !strings.Contains(out, "unchanged: a") {
+		!strings.Contains(out, "not applied, need a daemon restart: state_dir") || !strings.Contains(out, "unchanged: a") {
 		t.Fatalf("reload: %d\n%s", code, out)
 	}
 	d.run("send", "a", "hello", "Enter")

@@ -80,14 +80,20 @@ func genOne(r *genReader, b *strings.Builder, cols, rows int) {
 	case 10:
 		csi(strconv.Itoa(r.n(4)) + string("JK"[r.n(2)]))
 	case 11:
-		csi(r.num(rows) + string("@PXLMSTb"[r.n(8)]))
+		final := "@PXLMSTb"[r.n(8)]
+		csi(r.num(rows) + string(final))
+		if final == 'L' || final == 'M' {
+			// Where IL/DL leave the cursor differs between terminals (xterm:
+			// the left margin; tmux: where it was); don't depend on it.
+			b.WriteByte('\r')
+		}
 	case 12:
 		csi(r.num(rows) + ";" + r.num(rows) + "r")
 	case 13:
 		set := "hl"[r.n(2)]
 		csi("?" + genModes[r.n(len(genModes))] + string(set))
 	case 14:
-		csi([]string{"4h", "4l", "20h", "20l"}[r.n(4)])
+		csi([]string{"4h", "4l"}[r.n(2)]) // not LNM (20): tmux 3.3a ignores it
 	case 15, 16:
 		csi(genSGR(r) + "m")
 	case 17:
