@@ -86,6 +86,7 @@ func FuzzScreen(f *testing.F) {
 		s := New(cols, rows)
 		s.Write(a)
 		checkInvariants(t, s)
+		checkAnswered(t, s, a, cols, rows)
 		var fr Frame
 		s.Snapshot(&fr)
 		// A terminal that saw a, as the frame says.
@@ -172,4 +173,26 @@ func FuzzRepaint(f *testing.F) {
 			t.Fatalf("the copy repaints differently:\n%q\n%q", rp, rp2)
 		}
 	})
+}
+
+// checkAnswered checks the spans of answered queries after writing a to a
+// fresh s: in order, inside a, each starting with ESC; and a terminal fed a
+// without them (what a keeper passes on) ends up the same.
+func checkAnswered(t *testing.T, s *Screen, a []byte, cols, rows int) {
+	t.Helper()
+	var kept []byte
+	at := uint64(0)
+	for _, sp := range s.AppendAnswered(nil) {
+		if sp.Start < at || sp.End <= sp.Start || sp.End > uint64(len(a)) || a[sp.Start] != 0x1b {
+			t.Fatalf("bad answered span %+v (after %d) in %q", sp, at, a)
+		}
+		kept = append(kept, a[at:sp.Start]...)
+		at = sp.End
+	}
+	kept = append(kept, a[at:]...)
+	other := New(cols, rows)
+	other.Write(kept)
+	if d := Compare(s, other); d != "" {
+		t.Fatalf("without the answered queries the screen differs: %s\nkept %q", d, kept)
+	}
 }

@@ -82,6 +82,9 @@ func (p *parser) count(i int) int {
 // Write parses program output and applies it. It never fails and never
 // panics; sequences it does not know are consumed and ignored.
 func (s *Screen) Write(b []byte) {
+	t := &s.track
+	base := t.total
+	t.total += uint64(len(b))
 	for i := 0; i < len(b); {
 		if s.state == stGround && s.u8need == 0 {
 			c := b[i]
@@ -89,11 +92,14 @@ func (s *Screen) Write(b []byte) {
 				i += s.printText(b[i:])
 				continue
 			}
+			t.cur = base + uint64(i)
 			i++
 			switch {
 			case c == 0x1b:
+				t.start = t.cur
 				if n := s.fastCSI(b[i:]); n > 0 {
 					i += n
+					t.sequenceEnded(base + uint64(i))
 					continue
 				}
 				s.step(c)
@@ -108,13 +114,18 @@ func (s *Screen) Write(b []byte) {
 					s.printRune(r)
 					i += n - 1
 				} else {
+					t.start = t.cur
 					s.utf8Start(c)
 				}
 			}
 			continue
 		}
+		t.cur = base + uint64(i)
 		s.step(b[i])
 		i++
+		if t.answered {
+			t.sequenceEnded(base + uint64(i))
+		}
 	}
 }
 
@@ -153,6 +164,7 @@ func (s *Screen) step(c byte) {
 		default:
 			s.clearParams()
 			s.state = stEscape
+			s.track.start = s.track.cur
 		}
 		return
 	}
@@ -164,6 +176,7 @@ func (s *Screen) step(c byte) {
 		case c < 0x7f:
 			s.printRune(rune(c))
 		case c >= 0x80:
+			s.track.start = s.track.cur
 			s.utf8Start(c)
 		}
 	case stEscape:
@@ -212,6 +225,7 @@ func (s *Screen) step(c byte) {
 		if c != '\\' { // not ST: the ESC starts a new sequence
 			s.clearParams()
 			s.state = stEscape
+			s.track.start = s.track.cur - 1
 			s.escapeByte(c)
 		}
 	case stDCS:
@@ -221,6 +235,7 @@ func (s *Screen) step(c byte) {
 		if c != '\\' {
 			s.clearParams()
 			s.state = stEscape
+			s.track.start = s.track.cur - 1
 			s.escapeByte(c)
 		}
 	}

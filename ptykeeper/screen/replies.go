@@ -14,6 +14,7 @@ import "strconv"
 const maxReplies = 4 << 10
 
 func (s *Screen) reply(r string) {
+	s.track.answered = true
 	if len(s.replies)+len(r) <= maxReplies {
 		s.replies = append(s.replies, r...)
 	}
@@ -28,6 +29,7 @@ func (s *Screen) replyf4(prefix string, a int, sep byte, b int, suffix string) {
 	r = append(r, sep)
 	r = strconv.AppendInt(r, int64(b), 10)
 	r = append(r, suffix...)
+	s.track.answered = true
 	if len(s.replies)+len(r) <= maxReplies {
 		s.replies = append(s.replies, r...)
 	}

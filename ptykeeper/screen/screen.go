@@ -85,6 +85,7 @@ type Screen struct {
 	zwj     bool // a zero width joiner was printed: the next rune joins the cluster
 	replies []byte
 	queries uint64
+	track   byteTrack
 	links   linkCache
 	scratch extScratch
 }
