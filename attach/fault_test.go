@@ -226,7 +226,7 @@ func TestFaultMalformedOutput(t *testing.T) {
 	b := takeBaseline()
 	junk := []byte("\x1b[0;30r\x1b[L")
 	rnd := rand.New(rand.NewSource(1))
-	frags := []string{"\x1b[", "\x1b]", "\x1bP", ";", "?", "9999", "h", "l", "r", "L", "M", "@", "P", "m", "38;2;", "\x07", "\x1b\\", "\xff", "\xe2\x94", "\x9b", "\x00", "\n", "\r"}
+	frags := []string{"\x1b[", "\x1b]", "\x1bP", ";", "?", "9999999999", "h", "l", "r", "L", "M", "@", "P", "m", "38;2;", "\x07", "\x1b\\", "\xff", "\xe2\x94", "\x9b", "\x00", "\n", "\r"}
 	for len(junk) < 256<<10 {
 		if rnd.Intn(2) == 0 {
 			junk = append(junk, byte(rnd.Intn(256)))

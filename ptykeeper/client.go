@@ -1,18 +1,28 @@
 // client.go is one attached viewer of a session, independent of transport:
 // the Unix-socket server and the SSH server both drive a Client.
 //
-// Output reaches a client through the shared ring at the client's own
-// offset, so every client is its own bounded queue and the program never
-// waits for one. A client that falls more than the ring behind (a stalled
-// SSH window, a frozen laptop) loses its backlog and gets a fresh repaint of
-// the screen instead, then continues from exactly the offset the repaint
-// reflects: no gap, no duplicate.
+// A client that keeps up gets the program's output byte for byte, from the
+// shared ring at its own offset (exact, and the cheapest). A client that
+// falls behind (more than a window's worth of output waiting, see
+// probe.go) gets no backlog: it gets an update, what changed between the
+// screen its terminal shows and the screen now, and then continues with the
+// output that follows, as if it had never been behind. While its terminal
+// is slow, it gets at most one update per answer from it, so the program's
+// newest screen (a prompt after Ctrl-C during a flood) is shown about one
+// round trip later, on any link. Its memory in the daemon is bounded by a
+// screen; a frozen client costs nothing, and the program never waits for a
+// client.
+//
+// Attaching is an update too: from nothing, a repaint of both screens.
 
 package ptykeeper
 
 import (
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 )
 
 // AttachOptions are what a client asks for when attaching.
@@ -32,13 +42,19 @@ type Client struct {
 	kick     chan struct{} // closed to detach the client from outside
 	kickOnce sync.Once
 	kickErr  error
+	flow     *flow
 
-	off     uint64 // next ring offset to deliver; owned by the reader
-	pending []byte // repaint bytes not yet delivered; owned by the reader
+	// Owned by the reader (Read).
+	off        uint64       // next ring offset to deliver
+	pending    []byte       // bytes to deliver first: history, an update, a probe
+	lagging    bool         // the next delivery is an update, not ring bytes
+	frame      screen.Frame // what the terminal shows, while frameValid
+	frameValid bool
+	buf        []byte // update scratch, reused
 
 	src         *inputSource  // this client's account with the program's input
 	consumed    atomic.Int64  // input bytes that reached the program, not yet taken
-	consumedSig chan struct{} // one slot: consumed grew
+	consumedSig chan struct{} // one slot: consumed passed inputAckBatch
 
 	// guarded by s.mu
 	size    Size
@@ -46,15 +62,20 @@ type Client struct {
 	seq     uint64
 }
 
+// inputAckBatch is how much of a client's input must reach the program
+// before InputConsumed says so: one wake-up per batch, not per keystroke.
+const inputAckBatch = 32 << 10
+
 // Attach attaches a new client. Its first Reads return the history lines
 // asked for and a repaint of the current screen.
 func (s *Session) Attach(o AttachOptions) (*Client, error) {
-	c := &Client{s: s, readOnly: o.ReadOnly, kick: make(chan struct{}), consumedSig: make(chan struct{}, 1)}
+	c := &Client{s: s, readOnly: o.ReadOnly, kick: make(chan struct{}), consumedSig: make(chan struct{}, 1), flow: newFlow(), lagging: true}
 	c.src = newInputSource(func(n int) {
-		c.consumed.Add(int64(n))
-		select {
-		case c.consumedSig <- struct{}{}:
-		default:
+		if c.consumed.Add(int64(n)) >= inputAckBatch {
+			select {
+			case c.consumedSig <- struct{}{}:
+			default:
+			}
 		}
 	})
 	s.mu.Lock()
@@ -81,8 +102,8 @@ func (s *Session) Attach(o AttachOptions) (*Client, error) {
 	c.sub = s.ring.Subscribe(s.ring.Head(), true)
 	if o.Scrollback > 0 {
 		c.pending = crlf(s.hist.Last(o.Scrollback))
+		c.flow.add(len(c.pending))
 	}
-	c.resync()
 	return c, nil
 }
 
@@ -98,22 +119,14 @@ func crlf(lines []byte) []byte {
 	return out
 }
 
-// resync replaces the client's backlog with a repaint of the screen.
-func (c *Client) resync() {
-	r := c.s.feeder.request(reqRepaint)
-	c.pending = append(c.pending, r.data...)
-	c.off = r.off
-	c.sub.Consumed(c.off)
-}
-
-// Read returns the next bytes to show: repaint bytes, then live output. It
-// blocks until there is output, and returns an *EndError once the session
-// is down and everything was delivered, ErrDetached after Close,
-// ErrTakenOver when another client detached this one, ErrRemoved when the
-// session went away.
+// Read returns the next bytes to show: history, then the repaint, then live
+// output or updates. It blocks until there is something the client's
+// terminal may take now, and returns an *EndError once the session is down
+// and everything was delivered, ErrDetached after Close, ErrTakenOver when
+// another client detached this one, ErrRemoved when the session went away.
 func (c *Client) Read(p []byte) (int, error) {
 	for {
-		if len(c.pending) > 0 {
+		if len(c.pending) > 0 { // counted as sent when it was queued
 			n := copy(p, c.pending)
 			c.pending = c.pending[n:]
 			return n, nil
@@ -123,29 +136,109 @@ func (c *Client) Read(p []byte) (int, error) {
 			return 0, c.kickErr
 		default:
 		}
+		room, giveUp := c.flow.room(time.Now())
+		if room == 0 || (c.lagging && !c.flow.settled()) {
+			// The terminal has enough to show (or the last update is not
+			// shown yet): wait for its answer.
+			if err := c.waitAnswer(giveUp); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if !c.lagging && c.s.ring.Head()-c.off > c.flow.lagBound(c.s.ring.max) {
+			c.lagging = true
+			continue // an update goes out once the last probe was answered
+		}
+		if c.lagging {
+			c.update()
+			continue
+		}
+		if room > 0 && room < len(p) {
+			p = p[:room]
+		}
 		n, lost := c.s.ring.ReadAt(p, c.off)
 		if lost {
-			c.resync()
+			c.lagging = true
 			continue
 		}
 		if n > 0 {
 			c.off += uint64(n)
 			c.sub.Consumed(c.off)
+			c.frameValid = false // the terminal moved on from the last update
+			c.flow.add(n)
+			if c.flow.wantProbe(false) {
+				c.pending = probeBytes
+				c.flow.add(len(probeBytes))
+				c.flow.probeSent()
+			}
 			return n, nil
 		}
-		c.s.mu.Lock()
-		changed := c.s.changed
-		end := c.s.endLocked(c.off)
-		c.s.mu.Unlock()
-		if end != nil {
-			return 0, end
-		}
-		select {
-		case <-c.sub.C:
-		case <-changed:
-		case <-c.kick:
+		if err := c.waitOutput(); err != nil {
+			return 0, err
 		}
 	}
+}
+
+// update makes what turns the client's terminal into the current screen
+// the next thing to deliver, followed by a probe, and continues the stream
+// from the offset the screen reflects.
+func (c *Client) update() {
+	s := c.s
+	s.scrMu.Lock()
+	from := &c.frame
+	if !c.frameValid {
+		from = nil // unknown: a full repaint
+	}
+	c.buf = s.model.diff(c.buf[:0], from)
+	s.model.snapshot(&c.frame)
+	c.off = s.ring.Head()
+	s.scrMu.Unlock()
+	c.frameValid = true
+	c.sub.Consumed(c.off)
+	c.lagging = false
+	probe := c.flow.wantProbe(true)
+	if probe {
+		c.buf = append(c.buf, statusQuery...)
+	}
+	c.pending = c.buf
+	c.flow.add(len(c.buf))
+	if probe {
+		c.flow.probeSent()
+	}
+}
+
+// probeBytes is a probe to deliver (never written to).
+var probeBytes = []byte(statusQuery)
+
+// waitAnswer waits for the terminal's answer to a probe, or up to giveUp.
+func (c *Client) waitAnswer(giveUp time.Duration) error {
+	t := time.NewTimer(max(giveUp, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-c.flow.answered:
+	case <-t.C:
+	case <-c.kick:
+		return c.kickErr
+	}
+	return nil
+}
+
+// waitOutput waits for new output, or the end of the session.
+func (c *Client) waitOutput() error {
+	c.s.mu.Lock()
+	changed := c.s.changed
+	end := c.s.endLocked(c.off)
+	c.s.mu.Unlock()
+	if end != nil {
+		return end
+	}
+	select {
+	case <-c.sub.C:
+	case <-changed:
+	case <-c.kick:
+	case <-c.flow.answered: // room again, or the first answer
+	}
+	return nil
 }
 
 // endLocked returns an EndError when the session is down and off has reached
@@ -160,13 +253,16 @@ func (s *Session) endLocked(off uint64) error {
 	return &EndError{Session: s.name, State: s.state, Status: s.lastExit, Err: s.startErr}
 }
 
-// Write types p into the program. Input from a read-only client is dropped.
-// It returns once p is queued for the program (input.go); only when this
-// client already has inputQuota bytes waiting does it wait, until there is
-// room or the client is detached.
+// Write types p into the program. Answers of the client's terminal to the
+// keeper's probes are taken out first. Input from a read-only client is
+// dropped. It returns once p is queued for the program (input.go); only
+// when this client already has inputQuota bytes waiting does it wait, until
+// there is room or the client is detached.
 func (c *Client) Write(p []byte) (int, error) {
+	n := len(p)
+	p = c.flow.filterInput(p)
 	if c.readOnly || len(p) == 0 {
-		return len(p), nil
+		return n, nil
 	}
 	c.s.mu.Lock()
 	c.s.clientSeq++
@@ -183,12 +279,13 @@ func (c *Client) Write(p []byte) (int, error) {
 	if err := c.s.input(c.src, p, true, c.kick); err != nil {
 		return 0, err
 	}
-	return len(p), nil
+	return n, nil
 }
 
-// InputConsumed is signalled when input this client typed has been written
-// to the program; TakeInputConsumed then says how much. A transport with
-// its own flow control (the socket's input window) acknowledges it.
+// InputConsumed is signalled when a batch of the input this client typed
+// has been written to the program; TakeInputConsumed then says how much. A
+// transport with its own flow control (the socket's input window)
+// acknowledges it.
 func (c *Client) InputConsumed() <-chan struct{} { return c.consumedSig }
 
 // TakeInputConsumed returns the bytes of this client's input written to the

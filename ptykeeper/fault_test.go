@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
+	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
@@ -80,25 +82,24 @@ func countOf(t *testing.T, s *Session) int {
 }
 
 // panicky is a screen model with a bug: it panics when it sees "BOOM" in
-// Write, or on Repaint once armed.
+// Write, or on a repaint once armed.
 type panicky struct {
-	ScreenModel
-	repaintBoom *bool
+	screenModel
+	repaintBoom *atomic.Bool
 }
 
 func (p panicky) Write(b []byte) {
 	if bytes.Contains(b, []byte("BOOM")) {
 		panic("model bug")
 	}
-	p.ScreenModel.Write(b)
+	p.screenModel.Write(b)
 }
 
-func (p panicky) Repaint(b *bytes.Buffer) {
-	if *p.repaintBoom {
-		*p.repaintBoom = false
+func (p panicky) AppendDiff(dst []byte, from *screen.Frame) []byte {
+	if p.repaintBoom.CompareAndSwap(true, false) {
 		panic("repaint bug")
 	}
-	p.ScreenModel.Repaint(b)
+	return p.screenModel.AppendDiff(dst, from)
 }
 
 // A model that panics is contained to its session: logged with the
@@ -106,14 +107,9 @@ func (p panicky) Repaint(b *bytes.Buffer) {
 // after the program's next output.
 func TestFaultPanickingModel(t *testing.T) {
 	var logs syncBuffer
-	var boomMu sync.Mutex
-	boom := false
+	var boom atomic.Bool
 	o := Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
-	o.newScreen = func(sz Size) ScreenModel {
-		boomMu.Lock()
-		defer boomMu.Unlock()
-		return panicky{newVTScreen(sz), &boom}
-	}
+	o.newScreen = func(sz Size) screenModel { return panicky{newScreenModel(sz), &boom} }
 	k := newKeeper(t, o)
 	// The echo program echoes each write once, nothing more, so the chunk
 	// that breaks the model holds nothing else.
@@ -134,9 +130,7 @@ func TestFaultPanickingModel(t *testing.T) {
 
 	// A repaint that panics gives the client a cleared screen, not a dead
 	// daemon; the model starts over (the same bytes would break it again).
-	boomMu.Lock()
-	boom = true
-	boomMu.Unlock()
+	boom.Store(true)
 	v := attachView(t, s, AttachOptions{})
 	v.close()
 	if got := strings.TrimSpace(v.term.Text()); got != "" {

@@ -252,7 +252,7 @@ func (k *Keeper) SetSink(open func(session string) (LineSink, error)) {
 	list := k.listLocked()
 	k.mu.Unlock()
 	for _, s := range list {
-		s.text.setSink(s.openSink(open))
+		s.setSink(s.openSink(open))
 	}
 }
 

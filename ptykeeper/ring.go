@@ -1,21 +1,18 @@
-// ring.go owns the output ring: the single buffer every consumer of a
-// session's output (attached clients, the screen model, the history and log
-// writers) reads from, each at its own absolute offset.
+// ring.go owns the output ring: the bytes attached clients stream, each
+// at its own absolute offset (the screen model and the text filter take
+// output directly from the pump, see output.go).
 //
-// The pump is the only writer and never waits for a reader. The ring starts
-// small; when a lossless reader (a client, the text pump) lags, it grows, up
-// to its maximum, so that scheduling hiccups cost no bytes; Shrink gives the
-// memory back once everybody caught up. A reader more than the maximum
-// behind finds its bytes gone (ReadAt reports lost) and resynchronises: a
-// client with a repaint, the screen model by skipping ahead, the text pump
-// with a marker line.
+// The output path is the only writer and never waits for a reader. The
+// ring starts small; when a streaming client lags, it grows, up to its
+// maximum, so that scheduling hiccups cost no bytes; Shrink gives the
+// memory back once everybody caught up. A client further behind finds its
+// bytes gone (ReadAt reports lost) and gets the screen instead.
 
 package ptykeeper
 
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Sub is one reader's registration: its wake-up channel and, for a lossless
@@ -23,7 +20,6 @@ import (
 type Sub struct {
 	C        chan struct{}
 	lossless bool
-	lazy     bool // woken through the ring's settle timer, not by Write
 	off      atomic.Uint64
 }
 
@@ -38,13 +34,6 @@ type Ring struct {
 	head     uint64 // absolute offset one past the newest byte
 	min, max int
 	subs     []*Sub
-
-	// Lazy readers (screen model, history) are woken settleWait after a
-	// write, by one timer, not by Write itself: nothing else then runs
-	// while an echo is on its way to a client, and a burst of writes costs
-	// them one wake-up.
-	lazyTimer   *time.Timer
-	lazyPending atomic.Bool
 }
 
 func pow2(n int) int {
@@ -59,31 +48,8 @@ func pow2(n int) int {
 // lagging lossless readers. Sizes are rounded up to powers of two.
 func NewRing(minSize, maxSize int) *Ring {
 	minSize, maxSize = pow2(minSize), pow2(max(minSize, maxSize))
-	r := &Ring{buf: make([]byte, minSize), mask: uint64(minSize - 1), min: minSize, max: maxSize}
-	r.lazyTimer = time.AfterFunc(time.Hour, r.wakeLazy)
-	r.lazyTimer.Stop()
-	return r
+	return &Ring{buf: make([]byte, minSize), mask: uint64(minSize - 1), min: minSize, max: maxSize}
 }
-
-// settleWait is how long after a write lazy readers are woken.
-const settleWait = time.Millisecond
-
-func (r *Ring) wakeLazy() {
-	r.lazyPending.Store(false)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range r.subs {
-		if s.lazy {
-			select {
-			case s.C <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
-
-// Close stops the settle timer.
-func (r *Ring) Close() { r.lazyTimer.Stop() }
 
 // Write appends p and wakes every subscriber. It never blocks on a reader;
 // it allocates only when a lagging reader makes the ring grow.
@@ -103,18 +69,12 @@ func (r *Ring) Write(p []byte) {
 		p = p[n:]
 	}
 	for _, s := range r.subs {
-		if s.lazy {
-			continue
-		}
 		select {
 		case s.C <- struct{}{}:
 		default: // already has a pending wake-up
 		}
 	}
 	r.mu.Unlock()
-	if r.lazyPending.CompareAndSwap(false, true) {
-		r.lazyTimer.Reset(settleWait)
-	}
 }
 
 // neededLocked returns how many bytes must be retained after writing n more
@@ -200,17 +160,7 @@ func (r *Ring) ReadAt(p []byte, off uint64) (n int, lost bool) {
 // Consumed as it reads; the ring grows rather than drop its bytes, up to its
 // maximum. Call Unsubscribe when done.
 func (r *Ring) Subscribe(from uint64, lossless bool) *Sub {
-	return r.subscribe(from, lossless, false)
-}
-
-// SubscribeLazy registers a reader that is woken settleWait after writes
-// rather than at once (background work: screen model, history).
-func (r *Ring) SubscribeLazy(from uint64, lossless bool) *Sub {
-	return r.subscribe(from, lossless, true)
-}
-
-func (r *Ring) subscribe(from uint64, lossless, lazy bool) *Sub {
-	s := &Sub{C: make(chan struct{}, 1), lossless: lossless, lazy: lazy}
+	s := &Sub{C: make(chan struct{}, 1), lossless: lossless}
 	s.off.Store(from)
 	r.mu.Lock()
 	r.subs = append(r.subs, s)

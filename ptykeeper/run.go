@@ -47,9 +47,16 @@ type run struct {
 // errReaped is returned when signalling a run whose child was reaped.
 var errReaped = errors.New("program already reaped")
 
-// startRun spawns spec and starts draining it into ring. onDone runs once the
+// outputTo is where a run's pump delivers the program's output (a
+// Session's output path); it must never block for long.
+type outputTo interface {
+	output(p []byte)
+	outputEnded()
+}
+
+// startRun spawns spec and starts draining it into out. onDone runs once the
 // run is done.
-func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run)) (*run, error) {
+func startRun(spec Spec, sz Size, out outputTo, log *slog.Logger, onDone func(*run)) (*run, error) {
 	r := &run{
 		spec:    spec,
 		started: time.Now(),
@@ -69,7 +76,7 @@ func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run
 	}
 	r.proc = proc
 	r.input = newInputQueue(proc.master, func(err error) { log.Debug("resize", "err", err) })
-	go r.pump(ring)
+	go r.pump(out)
 	go func() {
 		<-r.exited
 		r.input.close() // nobody reads input any more; stop writing before the close
@@ -87,14 +94,15 @@ func startRun(spec Spec, sz Size, ring *Ring, log *slog.Logger, onDone func(*run
 }
 
 // pump is the only reader of the PTY master. It never waits for anybody:
-// the ring takes every byte at once.
-func (r *run) pump(ring *Ring) {
+// the output path takes every byte at once.
+func (r *run) pump(out outputTo) {
 	defer close(r.pumped)
+	defer out.outputEnded()
 	buf := make([]byte, pumpBufSize)
 	for {
 		n, err := r.proc.master.Read(buf)
 		if n > 0 {
-			ring.Write(buf[:n])
+			out.output(buf[:n])
 		}
 		if err != nil {
 			// EIO: no process has the slave open any more. Any other error

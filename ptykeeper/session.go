@@ -1,5 +1,5 @@
-// session.go owns a named session: its spec, its output ring and everything
-// reading it (screen feeder, text history), its attached clients and the
+// session.go owns a named session: its spec, its output path (output.go:
+// screen model, ring, text history), its attached clients and the
 // current run. The supervisor (supervisor.go) decides when runs start and
 // stop; this file holds the data and the client-facing operations.
 //
@@ -17,6 +17,8 @@ import (
 	"reflect"
 	"sync"
 	"time"
+
+	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 )
 
 // State is a session's supervision state (supervisord's names).
@@ -45,12 +47,24 @@ func sameExceptSize(a, b Spec) bool {
 
 // Session is one named program kept under a PTY.
 type Session struct {
-	name   string
-	ring   *Ring
-	hist   *History
-	feeder *feeder
-	text   *textPump
-	log    *slog.Logger
+	name string
+	ring *Ring
+	hist *History
+	log  *slog.Logger
+
+	// The screen lock guards the output path (output.go): the model, what
+	// is held back from clients, the text filter and the log. Taken after
+	// mu, never before.
+	scrMu        sync.Mutex
+	model        guardedModel
+	held         []byte
+	spans        []screen.Span
+	replies      []byte
+	filter       TextFilter
+	sink         LineSink // nil: no log file
+	lastOutput   time.Time
+	compactArmed bool
+	compactTimer *time.Timer
 
 	answers *inputSource  // the screen model's answers to terminal queries
 	events  chan event    // to the supervisor
@@ -80,15 +94,15 @@ type Session struct {
 // Options are the keeper-wide settings every session uses.
 type Options struct {
 	SizePolicy   SizePolicy
-	RingMin      int // output buffer size at rest; default 64 KiB
-	RingMax      int // up to which it grows for a lagging client; default 8 MiB
+	RingMin      int // output buffer size at rest; default 16 KiB
+	RingMax      int // up to which it grows while a client streams behind; default 256 KiB
 	HistoryLines int // lines of history; default 10,000; <0: none
 	Logger       *slog.Logger
 	// Sink, if set, opens the log of a session: every output line goes to
 	// its Line (which must not block), and it is closed with the session.
 	Sink func(session string) (LineSink, error)
 
-	newScreen func(Size) ScreenModel // tests replace the screen model
+	newScreen func(Size) screenModel // tests replace the screen model
 }
 
 // LineSink receives a session's output as text lines.
@@ -102,10 +116,10 @@ func (o Options) withDefaults() Options {
 		o.SizePolicy = SizeLatest
 	}
 	if o.RingMin == 0 {
-		o.RingMin = 64 << 10
+		o.RingMin = 16 << 10
 	}
 	if o.RingMax == 0 {
-		o.RingMax = 8 << 20
+		o.RingMax = 256 << 10
 	}
 	if o.HistoryLines == 0 {
 		o.HistoryLines = DefaultHistoryLines
@@ -114,7 +128,7 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.newScreen == nil {
-		o.newScreen = func(sz Size) ScreenModel { return newVTScreen(sz) }
+		o.newScreen = newScreenModel
 	}
 	return o
 }
@@ -136,8 +150,11 @@ func newSession(spec Spec, o Options) *Session {
 		changed: make(chan struct{}),
 		answers: newInputSource(nil),
 	}
-	s.feeder = newFeeder(s.ring, o.newScreen, spec.Size, s.answerQuery, s.redraw, s.log)
-	s.text = newTextPump(s.ring, s.hist, s.openSink(o.Sink))
+	s.model = guardedModel{m: o.newScreen(spec.Size), size: spec.Size, newM: o.newScreen, ring: s.ring, log: s.log}
+	s.filter.Line = s.line
+	s.sink = s.openSink(o.Sink)
+	s.compactTimer = time.AfterFunc(time.Hour, s.compact)
+	s.compactTimer.Stop()
 	s.wg.Add(1)
 	go s.supervise()
 	return s
@@ -206,18 +223,6 @@ func (s *Session) Send(p []byte) error {
 	return s.input(newInputSource(nil), p, false, nil)
 }
 
-// answerQuery passes the screen model's answer to a terminal query on to the
-// program, but only when no client is attached: then the client's terminal
-// answers, and the program must not get two answers. It never waits.
-func (s *Session) answerQuery(p []byte) {
-	s.mu.Lock()
-	attached := len(s.clients) > 0
-	s.mu.Unlock()
-	if !attached {
-		s.input(s.answers, p, false, nil)
-	}
-}
-
 // redraw asks the program to repaint its screen (a window-size wiggle).
 func (s *Session) redraw() {
 	s.mu.Lock()
@@ -230,11 +235,9 @@ func (s *Session) redraw() {
 // Snapshot returns the current screen as text (like tmux capture-pane -p),
 // with SGR attributes if ansi is set.
 func (s *Session) Snapshot(ansi bool) []byte {
-	kind := reqText
-	if ansi {
-		kind = reqANSI
-	}
-	return s.feeder.request(kind).data
+	s.scrMu.Lock()
+	defer s.scrMu.Unlock()
+	return s.model.text(nil, ansi)
 }
 
 // History returns the newest n lines of output history.
@@ -255,9 +258,11 @@ func (s *Session) setSizeLocked(want Size) {
 		return
 	}
 	s.size = want
-	// The model must resize at the point in the stream where the program
-	// starts drawing for the new size, which is now.
-	s.feeder.resizeAt(s.ring.Head(), want)
+	// The model resizes at the point in the output where the program starts
+	// drawing for the new size, which is now.
+	s.scrMu.Lock()
+	s.model.resize(want)
+	s.scrMu.Unlock()
 	if s.run != nil {
 		s.run.input.setSize(want)
 	}

@@ -63,9 +63,7 @@ func (s *Session) supervise() {
 		}
 	}
 	sv.timer.Stop()
-	s.feeder.stop()
-	s.text.stop()
-	s.ring.Close()
+	s.finishOutput()
 	close(s.done)
 }
 
@@ -274,9 +272,9 @@ func (sv *supervisor) spawn() error {
 	if sv.hadRun {
 		// A new run starts on a clean terminal, whatever the last one left
 		// on (alternate screen, mouse reporting, ...).
-		s.ring.Write([]byte(TerminalReset + "\r\n"))
+		s.output([]byte(TerminalReset + "\r\n"))
 	}
-	r, err := startRun(spec, size, s.ring, s.log, func(r *run) {
+	r, err := startRun(spec, size, s, s.log, func(r *run) {
 		s.events <- event{kind: evRunDone, run: r}
 	})
 	if err != nil {
@@ -373,7 +371,7 @@ func (sv *supervisor) afterFailure(quick bool, st *ExitStatus) {
 		if st != nil {
 			what = st.String()
 		}
-		s.ring.Write(fmt.Appendf(nil, "\r\n[ptykeeper: %s %s, restarting in %s]\r\n", s.name, what, delay.Round(time.Millisecond)))
+		s.output(fmt.Appendf(nil, "\r\n[ptykeeper: %s %s, restarting in %s]\r\n", s.name, what, delay.Round(time.Millisecond)))
 		sv.setState(Backoff)
 		sv.arm(delay)
 	}

@@ -1,7 +1,9 @@
 package ptykeeper
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -18,45 +20,36 @@ type transition struct {
 	at    time.Time
 }
 
-// watchStates records every state the session goes through until stop is
-// closed.
-func watchStates(s *Session) (get func() []transition, stop func()) {
-	var mu sync.Mutex
-	var seen []transition
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	var once sync.Once
-	// The first state is read before returning: the caller may change it at
-	// once.
-	s.mu.Lock()
-	st, ch := s.state, s.changed
-	s.mu.Unlock()
-	go func() {
-		defer close(finished)
-		for {
-			mu.Lock()
-			if len(seen) == 0 || seen[len(seen)-1].state != st {
-				seen = append(seen, transition{st, time.Now()})
-			}
-			mu.Unlock()
-			select {
-			case <-ch:
-			case <-done:
-				return
-			}
-			s.mu.Lock()
-			st, ch = s.state, s.changed
-			s.mu.Unlock()
+// stateLog is a log handler that records every state transition the
+// supervisor logs, as it happens: no transition is missed, however fast.
+type stateLog struct {
+	mu   sync.Mutex
+	seen []transition
+}
+
+func (l *stateLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *stateLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *stateLog) WithGroup(string) slog.Handler            { return l }
+func (l *stateLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "state" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "to" {
+			l.mu.Lock()
+			l.seen = append(l.seen, transition{State(a.Value.String()), time.Now()})
+			l.mu.Unlock()
 		}
-	}()
-	return func() []transition {
-			mu.Lock()
-			defer mu.Unlock()
-			return append([]transition(nil), seen...)
-		}, func() {
-			once.Do(func() { close(done) })
-			<-finished
-		}
+		return true
+	})
+	return nil
+}
+
+// get returns the states seen, starting with STOPPED (a new session's).
+func (l *stateLog) get() []transition {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]transition{{state: Stopped}}, l.seen...)
 }
 
 func states(ts []transition) string {
@@ -70,7 +63,8 @@ func states(ts []transition) string {
 // A program that exits at once goes through BACKOFF with growing delays and
 // ends FATAL; it is never restarted in a tight loop.
 func TestCrashingProgramBacksOffToFatal(t *testing.T) {
-	k := newKeeper(t, Options{})
+	rec := &stateLog{}
+	k := newKeeper(t, Options{Logger: slog.New(rec)})
 	sp := progSpec("crash", "exit", "1")
 	sp.Restart, sp.StartSecs, sp.StartRetries = RestartAlways, time.Second, 3
 	sp.Autostart = false
@@ -78,13 +72,11 @@ func TestCrashingProgramBacksOffToFatal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get, stop := watchStates(s)
-	defer stop()
+	get := rec.get
 	s.Start()
 	if st, ok := s.Wait(func(st State) bool { return st == Fatal }, 30*time.Second); !ok {
 		t.Fatalf("ended %s, want FATAL; seen %s", st, states(get()))
 	}
-	stop()
 	seen := get()
 	want := "STOPPED STARTING BACKOFF STARTING BACKOFF STARTING BACKOFF STARTING FATAL"
 	if got := states(seen); got != want {

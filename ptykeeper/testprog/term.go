@@ -8,55 +8,52 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/x/vt"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 )
 
-// Term is the client side of a test: a terminal emulator that is fed what a
-// client received, and answers queries the way a real terminal would (to
-// Answers, if set). It records every byte it got.
+// Term is the client side of a test: a terminal emulator (ptykeeper's own
+// model, conformance-tested against tmux) that is fed what a client
+// received, and answers queries the way a real terminal would (to answers,
+// if set). It records every byte it got.
 type Term struct {
-	mu  sync.Mutex // guards emu and raw
-	emu *vt.Emulator
-	raw bytes.Buffer
+	mu      sync.Mutex // guards scr and raw
+	scr     *screen.Screen
+	raw     bytes.Buffer
+	answers io.Writer
 }
 
 // NewTerm returns a cols x rows terminal. Replies to queries go to answers
 // (nil: dropped).
 func NewTerm(cols, rows int, answers io.Writer) *Term {
-	t := &Term{emu: vt.NewEmulator(cols, rows)}
-	go func() {
-		buf := make([]byte, 256)
-		for {
-			n, err := t.emu.Read(buf)
-			if n > 0 && answers != nil {
-				answers.Write(buf[:n])
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return t
+	return &Term{scr: screen.New(cols, rows), answers: answers}
 }
 
 // Write feeds bytes the client received.
 func (t *Term) Write(p []byte) (int, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.raw.Write(p)
-	return t.emu.Write(p)
+	t.scr.Write(p)
+	var replies []byte
+	if t.answers != nil {
+		replies = t.scr.AppendReplies(nil)
+	} else {
+		t.scr.AppendReplies(nil)
+	}
+	t.mu.Unlock()
+	if len(replies) > 0 {
+		t.answers.Write(replies)
+	}
+	return len(p), nil
 }
 
-// Close stops the reply goroutine. (It closes the reply pipe itself:
-// Emulator.Close races with Read.)
-func (t *Term) Close() { t.emu.InputPipe().(*io.PipeWriter).CloseWithError(io.EOF) }
+// Close releases the terminal (nothing runs in the background).
+func (t *Term) Close() {}
 
 // Cursor returns the cursor position.
 func (t *Term) Cursor() (x, y int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := t.emu.CursorPosition()
-	return p.X, p.Y
+	return t.scr.Cursor()
 }
 
 // Raw returns a copy of every byte received.
@@ -66,29 +63,16 @@ func (t *Term) Raw() []byte {
 	return bytes.Clone(t.raw.Bytes())
 }
 
-// Text returns the visible screen as plain text lines.
+// Text returns the visible screen as plain text lines, one per row.
 func (t *Term) Text() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var b strings.Builder
-	w, h := t.emu.Width(), t.emu.Height()
-	for y := 0; y < h; y++ {
-		var line strings.Builder
-		for x := 0; x < w; x++ {
-			c := t.emu.CellAt(x, y)
-			if c == nil || (c.Width == 0 && c.Content == "") {
-				continue
-			}
-			if c.Content == "" {
-				line.WriteByte(' ')
-			} else {
-				line.WriteString(c.Content)
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
+	_, rows := t.scr.Size()
+	text := string(t.scr.AppendText(nil, false))
+	if n := strings.Count(text, "\n"); n < rows {
+		text += strings.Repeat("\n", rows-n)
 	}
-	return b.String()
+	return text
 }
 
 // State returns everything visible about the screen, for comparing two
@@ -96,8 +80,18 @@ func (t *Term) Text() string {
 func (t *Term) State() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := t.emu.CursorPosition()
-	return fmt.Sprintf("alt=%v cursor=%d,%d\n%s", t.emu.IsAltScreen(), p.X, p.Y, t.emu.Render())
+	x, y := t.scr.Cursor()
+	return fmt.Sprintf("alt=%v cursor=%d,%d\n%s", t.scr.AltScreen(), x, y, t.scr.AppendText(nil, true))
+}
+
+// Same reports how t differs from other in everything a terminal shows or
+// keeps ("" if nothing).
+func (t *Term) Same(other *Term) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	other.mu.Lock()
+	defer other.mu.Unlock()
+	return screen.Compare(t.scr, other.scr)
 }
 
 // WaitFor polls until cond holds or timeout passes; it returns whether cond
