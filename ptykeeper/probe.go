@@ -34,7 +34,7 @@ const (
 )
 
 const (
-	startWindow = 64 << 10
+	startWindow = 16 << 10
 	minWindow   = 4 << 10
 	maxWindow   = 4 << 20
 	// queueTarget is how much later than the link's own latency a
@@ -145,7 +145,7 @@ func (f *flow) settled() bool {
 func (f *flow) lagBound(ringMax int) uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return uint64(min(max(f.window, 16<<10), ringMax/2))
+	return uint64(min(max(f.window, minWindow), ringMax/2))
 }
 
 func (f *flow) expireLocked(now time.Time) {

@@ -74,6 +74,8 @@ var programs = map[string]func(args []string) int{
 	"sleep":   sleep,
 	"ignore":  ignoreTerm,
 	"stall":   stall,
+	"yes":     yes,
+	"queries": queries,
 	"demo":    Demo,
 }
 
@@ -304,6 +306,49 @@ func stall([]string) int {
 		tail = append(tail, buf[:n]...)
 		tail = tail[max(len(tail)-32, 0):]
 		fmt.Printf("got %d tail %q\r\n", total, tail)
+		if err != nil {
+			return 0
+		}
+	}
+}
+
+// yes floods "y" lines, like yes(1), until a key arrives (Ctrl-C in raw
+// mode), then stops and prints a prompt, as a shell would after Ctrl-C.
+func yes([]string) int {
+	term.MakeRaw(0)
+	stop := make(chan struct{})
+	go func() {
+		os.Stdin.Read(make([]byte, 64))
+		close(stop)
+	}()
+	chunk := []byte(strings.Repeat("y\r\n", 2048))
+	for {
+		select {
+		case <-stop:
+			os.Stdout.WriteString("\r\nPROMPT$ ")
+			waitSignal()
+			return 0
+		default:
+			os.Stdout.Write(chunk)
+		}
+	}
+}
+
+// queries asks the terminal for its status and the cursor position, then
+// reports every byte of input it gets (the answers, and anything else).
+func queries(args []string) int {
+	term.MakeRaw(0)
+	buf := make([]byte, 256)
+	if len(args) > 0 && args[0] == "wait" { // for a key first
+		os.Stdout.WriteString("press a key\r\n")
+		os.Stdin.Read(buf)
+	}
+	os.Stdout.WriteString("asking\x1b[5n\x1b[6n")
+	var got []byte
+	for {
+		n, err := os.Stdin.Read(buf)
+		got = append(got, buf[:n]...)
+		fmt.Printf("\r\ninput so far %q\r\n", got)
 		if err != nil {
 			return 0
 		}
