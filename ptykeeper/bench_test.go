@@ -4,44 +4,6 @@ import (
 	"testing"
 )
 
-// BenchmarkFanout measures the hot path: the pump's write into the ring and
-// one attached client's read of it, in steady state. It must not allocate.
-func BenchmarkFanout(b *testing.B) {
-	for _, clients := range []int{1, 10} {
-		b.Run(map[int]string{1: "1client", 10: "10clients"}[clients], func(b *testing.B) {
-			r := NewRing(64<<10, 8<<20)
-			chunk := make([]byte, 4096)
-			for i := range chunk {
-				chunk[i] = 'a' + byte(i%26)
-			}
-			type reader struct {
-				sub *Sub
-				off uint64
-				buf []byte
-			}
-			rs := make([]*reader, clients)
-			for i := range rs {
-				rs[i] = &reader{sub: r.Subscribe(0, true), buf: make([]byte, 32<<10)}
-			}
-			b.ReportAllocs()
-			b.SetBytes(int64(len(chunk)))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				r.Write(chunk)
-				for _, rd := range rs {
-					<-rd.sub.C
-					n, lost := r.ReadAt(rd.buf, rd.off)
-					if lost {
-						b.Fatal("lost")
-					}
-					rd.off += uint64(n)
-					rd.sub.Consumed(rd.off)
-				}
-			}
-		})
-	}
-}
-
 // BenchmarkClientRead drives the real Client.Read path against a ring fed
 // in the same goroutine.
 func BenchmarkClientRead(b *testing.B) {

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ring"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 )
 
@@ -38,7 +39,7 @@ type AttachOptions struct {
 type Client struct {
 	s        *Session
 	readOnly bool
-	sub      *Sub
+	sub      *ring.Sub
 	kick     chan struct{} // closed to detach the client from outside
 	kickOnce sync.Once
 	kickErr  error
@@ -145,7 +146,7 @@ func (c *Client) Read(p []byte) (int, error) {
 			}
 			continue
 		}
-		if !c.lagging && c.s.ring.Head()-c.off > c.flow.lagBound(c.s.ring.max) {
+		if !c.lagging && c.s.ring.Head()-c.off > c.flow.lagBound(c.s.ring.Max()) {
 			c.lagging = true
 			continue // an update goes out once the last probe was answered
 		}

@@ -460,7 +460,7 @@ func TestAttachDetachCyclesLeakNothing(t *testing.T) {
 		t.Fatalf("fds: %d before, %d after", fdsBefore, fdsAfter)
 	}
 	s.mu.Lock()
-	subs := len(s.ring.subs)
+	subs := s.ring.Subscribers()
 	s.mu.Unlock()
 	if subs != 0 {
 		t.Fatalf("%d ring subscribers left, want none", subs)

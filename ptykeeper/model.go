@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ring"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 )
 
@@ -39,7 +40,7 @@ type guardedModel struct {
 	m       screenModel
 	size    Size
 	newM    func(Size) screenModel
-	ring    *Ring
+	ring    *ring.Ring
 	log     *slog.Logger
 	rebuilt func() // after a rebuild: have the program redraw (without the screen lock)
 	failed  bool   // a rebuild happened during the current call

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ptykeeper/ptykeeper/ptykeeper/ring"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/screen"
 )
 
@@ -48,7 +49,7 @@ func sameExceptSize(a, b Spec) bool {
 // Session is one named program kept under a PTY.
 type Session struct {
 	name string
-	ring *Ring
+	ring *ring.Ring
 	hist *History
 	log  *slog.Logger
 
@@ -136,7 +137,7 @@ func (o Options) withDefaults() Options {
 func newSession(spec Spec, o Options) *Session {
 	s := &Session{
 		name:    spec.Name,
-		ring:    NewRing(o.RingMin, o.RingMax),
+		ring:    ring.New(o.RingMin, o.RingMax),
 		hist:    NewHistory(max(o.HistoryLines, 0)),
 		log:     o.Logger.With("session", spec.Name),
 		policy:  o.SizePolicy,

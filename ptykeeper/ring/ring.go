@@ -1,6 +1,6 @@
-// ring.go owns the output ring: the bytes attached clients stream, each
-// at its own absolute offset (the screen model and the text filter take
-// output directly from the pump, see output.go).
+// Package ring is a session's output ring: the bytes attached clients
+// stream, each at its own absolute offset (the screen model and the text
+// filter take output directly from the pump, see ptykeeper/output.go).
 //
 // The output path is the only writer and never waits for a reader. The
 // ring starts small; when a streaming client lags, it grows, up to its
@@ -8,7 +8,7 @@
 // memory back once everybody caught up. A client further behind finds its
 // bytes gone (ReadAt reports lost) and gets the screen instead.
 
-package ptykeeper
+package ring
 
 import (
 	"sync"
@@ -44,9 +44,9 @@ func pow2(n int) int {
 	return p
 }
 
-// NewRing returns a ring of minSize bytes that grows up to maxSize for
+// New returns a ring of minSize bytes that grows up to maxSize for
 // lagging lossless readers. Sizes are rounded up to powers of two.
-func NewRing(minSize, maxSize int) *Ring {
+func New(minSize, maxSize int) *Ring {
 	minSize, maxSize = pow2(minSize), pow2(max(minSize, maxSize))
 	return &Ring{buf: make([]byte, minSize), mask: uint64(minSize - 1), min: minSize, max: maxSize}
 }
@@ -114,6 +114,16 @@ func (r *Ring) Shrink() {
 	if len(r.buf) > r.min && r.neededLocked(0) <= r.min {
 		r.resizeLocked(r.min)
 	}
+}
+
+// Max returns the size up to which the ring grows.
+func (r *Ring) Max() int { return r.max }
+
+// Subscribers returns how many readers are registered.
+func (r *Ring) Subscribers() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.subs)
 }
 
 // Head returns the offset one past the newest byte.
