@@ -4,7 +4,6 @@
 package attach
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,7 +133,7 @@ func AttachTerminal(socket string, args []string, stdin, stdout *os.File, stderr
 	typed := newInputSender(send)
 	defer typed.close()
 	go forwardInput(stdin, key, typed, send)
-	return copyFrames(NewDecoder(bufio.NewReaderSize(c, 64<<10)), stdout, stderr, restore, typed.ack)
+	return copyFrames(NewDecoder(c), stdout, stderr, restore, typed.ack)
 }
 
 // forwardSignals sends window changes and ends the attach on TERM, HUP and

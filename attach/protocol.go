@@ -11,6 +11,7 @@
 package attach
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -117,41 +118,72 @@ func ParseResize(p []byte) (cols, rows int, err error) {
 	return int(binary.BigEndian.Uint16(p)), int(binary.BigEndian.Uint16(p[2:])), nil
 }
 
-// Decoder reads frames. The payload returned by Next is valid until the
-// next call.
+// Decoder reads frames. It reads from r in large pieces into its own
+// buffer (one read often brings many frames) and keeps what it read beyond
+// the last frame returned: Pending hands that over, so a reader stopped
+// between two Next calls loses nothing (a daemon's upgrade). The payload
+// returned by Next is valid until the next call.
 type Decoder struct {
-	r   io.Reader
-	buf []byte
+	r          io.Reader
+	buf        []byte
+	start, end int // buf[start:end] is read but not yet returned
 }
 
-// NewDecoder returns a decoder reading from r (buffer r yourself if it
-// benefits).
-func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: r, buf: make([]byte, 32<<10)}
+// NewDecoder returns a decoder reading from r.
+func NewDecoder(r io.Reader) *Decoder { return NewDecoderAfter(r, nil) }
+
+// NewDecoderAfter returns a decoder that first decodes pending (bytes
+// another decoder read from the same stream, see Pending), then reads r.
+func NewDecoderAfter(r io.Reader, pending []byte) *Decoder {
+	d := &Decoder{r: r, buf: make([]byte, max(32<<10, len(pending)))}
+	d.end = copy(d.buf, pending)
+	return d
 }
+
+// Pending returns a copy of the bytes read but not yet decoded: the start
+// of frames Next has not returned.
+func (d *Decoder) Pending() []byte { return bytes.Clone(d.buf[d.start:d.end]) }
 
 // Next reads one frame.
 func (d *Decoder) Next() (typ byte, payload []byte, err error) {
-	var h [HeaderLen]byte
-	if _, err := io.ReadFull(d.r, h[:]); err != nil {
-		return 0, nil, err
-	}
-	n := binary.BigEndian.Uint32(h[:])
-	typ = h[4]
-	if typ == 0 || typ > maxType {
-		return 0, nil, fmt.Errorf("%w: unknown type %d", ErrFrame, typ)
-	}
-	if n > MaxPayload {
-		return 0, nil, fmt.Errorf("%w: payload of %d bytes", ErrFrame, n)
-	}
-	if int(n) > len(d.buf) {
-		d.buf = make([]byte, n)
-	}
-	if _, err := io.ReadFull(d.r, d.buf[:n]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	for {
+		if d.start == d.end {
+			d.start, d.end = 0, 0
 		}
-		return 0, nil, err
+		avail := d.buf[d.start:d.end]
+		need := HeaderLen
+		if len(avail) >= HeaderLen {
+			n := binary.BigEndian.Uint32(avail)
+			typ = avail[4]
+			if typ == 0 || typ > maxType {
+				return 0, nil, fmt.Errorf("%w: unknown type %d", ErrFrame, typ)
+			}
+			if n > MaxPayload {
+				return 0, nil, fmt.Errorf("%w: payload of %d bytes", ErrFrame, n)
+			}
+			need = HeaderLen + int(n)
+			if len(avail) >= need {
+				d.start += need
+				return typ, avail[HeaderLen:need], nil
+			}
+		}
+		if d.start+need > len(d.buf) { // make room: move what is left to the front
+			if need > len(d.buf) {
+				nb := make([]byte, need)
+				d.end = copy(nb, avail)
+				d.buf = nb
+			} else {
+				d.end = copy(d.buf, avail)
+			}
+			d.start = 0
+		}
+		m, err := d.r.Read(d.buf[d.end:])
+		d.end += m
+		if err != nil && m == 0 {
+			if err == io.EOF && d.end > d.start {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, nil, err
+		}
 	}
-	return typ, d.buf[:n], nil
 }

@@ -59,3 +59,52 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// errAfter reads from b, then fails: a reader stopped mid-stream.
+type errAfter struct{ b *bytes.Reader }
+
+func (e errAfter) Read(p []byte) (int, error) {
+	if e.b.Len() == 0 {
+		return 0, errors.New("stopped")
+	}
+	return e.b.Read(p[:min(len(p), 7)]) // small reads: frames arrive in pieces
+}
+
+// A decoder stopped anywhere hands over what it read: a new decoder given
+// its Pending and the rest of the stream yields every frame once.
+func TestDecoderHandOver(t *testing.T) {
+	var stream []byte
+	for i := range 50 {
+		stream = AppendFrame(stream, TypeData, bytes.Repeat([]byte{byte('a' + i%26)}, i*37))
+	}
+	for cut := 0; cut <= len(stream); cut += 13 {
+		var got [][]byte
+		a := NewDecoder(errAfter{bytes.NewReader(stream[:cut])})
+		for {
+			_, p, err := a.Next()
+			if err != nil {
+				break
+			}
+			got = append(got, bytes.Clone(p))
+		}
+		b := NewDecoderAfter(bytes.NewReader(stream[cut:]), a.Pending())
+		for {
+			_, p, err := b.Next()
+			if err != nil {
+				if err != io.EOF {
+					t.Fatalf("cut %d: %v", cut, err)
+				}
+				break
+			}
+			got = append(got, bytes.Clone(p))
+		}
+		if len(got) != 50 {
+			t.Fatalf("cut %d: %d frames, want 50", cut, len(got))
+		}
+		for i, p := range got {
+			if len(p) != i*37 {
+				t.Fatalf("cut %d: frame %d has %d bytes", cut, i, len(p))
+			}
+		}
+	}
+}
