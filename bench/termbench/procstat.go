@@ -24,6 +24,19 @@ func rss(pid int) int {
 	return 0
 }
 
+// pss is the process's proportional set size in KiB: its resident memory
+// with each shared page divided among the processes mapping it.
+func pss(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "Pss:") {
+			kb, _ := strconv.Atoi(strings.Fields(l)[1])
+			return kb
+		}
+	}
+	return 0
+}
+
 // ctxSwitches is the process's context switches so far, voluntary and
 // involuntary, summed over its threads: each is a wake-up or a preemption.
 func ctxSwitches(pid int) int {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 )
@@ -65,6 +66,10 @@ func slowTools(dir string) []labelled {
 		ts = append(ts, labelled{t.name, t})
 	}
 	if !*viaSSH {
+		return ts
+	}
+	if _, err := exec.LookPath("ssh"); err != nil {
+		fmt.Fprintln(os.Stderr, "slow: skipping the ssh variants: no ssh client (apt-get install openssh-client)")
 		return ts
 	}
 	for _, t := range sshTools(dir) {

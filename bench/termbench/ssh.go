@@ -79,7 +79,7 @@ func sshTools(dir string) []tool {
 	sshTmux := tool{
 		name: "sshd+tmux",
 		start: func(name string, argv ...string) {
-			check(exec.Command("tmux", "-S", tsock, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", strings.Join(argv, " ")).Run())
+			mustRun(exec.Command("tmux", "-S", tsock, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", strings.Join(argv, " ")))
 			startSSHD()
 		},
 		attach: func(name string) *exec.Cmd {
@@ -87,7 +87,7 @@ func sshTools(dir string) []tool {
 		},
 		pids: local.pids,
 		stop: func() {
-			exec.Command("tmux", "-S", tsock, "kill-server").Run()
+			stopTmux(tsock)
 			stopSSHD()
 		},
 	}

@@ -80,7 +80,7 @@ func tools(dir string) []tool {
 	dt := tool{
 		name: "dtach",
 		start: func(name string, argv ...string) {
-			check(exec.Command("dtach", append([]string{"-n", dtachSock(name), "-E", "-r", "none"}, argv...)...).Run())
+			mustRun(exec.Command("dtach", append([]string{"-n", dtachSock(name), "-E", "-r", "none"}, argv...)...))
 		},
 		attach: func(name string) *exec.Cmd {
 			return exec.Command("dtach", "-a", dtachSock(name), "-E", "-r", "none")
@@ -105,14 +105,14 @@ func tools(dir string) []tool {
 	tm := tool{
 		name: "tmux",
 		start: func(name string, argv ...string) {
-			check(tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", strings.Join(argv, " ")).Run())
+			mustRun(tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", strings.Join(argv, " ")))
 		},
 		startMany: func(names []string, argv ...string) { // one session, a window each: one command
 			args := []string{"new-session", "-d", "-s", "many", "-x", "80", "-y", "24", strings.Join(argv, " ")}
 			for range names[1:] {
 				args = append(args, ";", "new-window", "-d", "-t", "many", strings.Join(argv, " "))
 			}
-			check(tmux(args...).Run())
+			mustRun(tmux(args...))
 		},
 		attach: func(name string) *exec.Cmd { return tmux("attach", "-t", name) },
 		pids: func() []int {
@@ -123,7 +123,7 @@ func tools(dir string) []tool {
 			}
 			return []int{pid}
 		},
-		stop: func() { tmux("kill-server").Run() },
+		stop: func() { stopTmux(tsock) },
 	}
 	var out []tool
 	for _, t := range []tool{ptk, dt, tm} {
@@ -132,6 +132,30 @@ func tools(dir string) []tool {
 		}
 	}
 	return out
+}
+
+// stopTmux kills the tmux server on socket and waits until it has gone: a
+// new server started while the old one is still exiting fails.
+func stopTmux(socket string) {
+	server := findProcs("tmux: server", socket)
+	exec.Command("tmux", "-S", socket, "kill-server").Run()
+	waitGone(func() []int {
+		var alive []int
+		for _, pid := range server {
+			if syscall.Kill(pid, 0) == nil {
+				alive = append(alive, pid)
+			}
+		}
+		return alive
+	})
+	os.Remove(socket)
+}
+
+// mustRun runs c and exits, with its output, if it fails.
+func mustRun(c *exec.Cmd) {
+	if out, err := c.CombinedOutput(); err != nil {
+		check(fmt.Errorf("%s: %w: %s", strings.Join(c.Args, " "), err, bytes.TrimSpace(out)))
+	}
 }
 
 // tomlStrings writes argv as a TOML array of strings.
