@@ -10,12 +10,10 @@ for t in dtach tmux vim; do
   command -v "$t" >/dev/null || { echo "bench: needs $t (apt-get install dtach tmux vim)" >&2; exit 1; }
 done
 case " $* " in
-  *" -only"*) gobench=no ;;
+  *-only*) gobench=no ;;
   *) gobench=yes ;;
 esac
-case " $* " in
-  *ssh*|*slow*|" ") [ -x /usr/sbin/sshd ] || echo "bench: no /usr/sbin/sshd: the comparisons with OpenSSH's sshd are skipped or fail (apt-get install openssh-server)" >&2 ;;
-esac
+[ -x /usr/sbin/sshd ] || echo "bench: no /usr/sbin/sshd: the comparisons with OpenSSH's sshd are skipped (slow) or fail (ssh); apt-get install openssh-server" >&2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 go build -o "$out/ptykeeper" ./cmd/ptykeeper
