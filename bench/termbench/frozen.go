@@ -80,12 +80,12 @@ func frozenRun(t tool, dir, self string, clients bool) frozenResult {
 		frozen := startTerminal(t.attach("flood"), 0)
 		defer frozen.close()
 		if err := attached(frozen, "F"); err != nil {
-			return fail(fmt.Errorf("frozen client: %w", err))
+			return fail(fmt.Errorf("frozen client: %w (%s)", err, frozen.state()))
 		}
 		healthy = startTerminal(t.attach("flood"), 0)
 		defer healthy.close()
 		if err := attached(healthy, "H"); err != nil {
-			return fail(fmt.Errorf("healthy client: %w", err))
+			return fail(fmt.Errorf("healthy client: %w (%s)", err, healthy.state()))
 		}
 		frozen.freeze()
 	}

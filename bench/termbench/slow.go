@@ -118,12 +118,12 @@ func slowRound(t tool, self string, rate float64) slowResult {
 	t.start("slow", self, "yes", id)
 	term := startTerminal(t.attach("slow"), rate)
 	defer term.close()
-	if err := term.waitFor("press a key", 10*time.Second); err != nil {
-		return fail(fmt.Errorf("attach: %w", err))
+	if err := term.waitFor("press a key", 20*time.Second); err != nil {
+		return fail(fmt.Errorf("attach: %w (%s)", err, term.state()))
 	}
 	at, off := term.press("g")
 	if err := term.waitBytes(off+8192, 10*time.Second); err != nil { // the flood is showing, in whatever encoding the tool draws it
-		return fail(fmt.Errorf("flood: %w", err))
+		return fail(fmt.Errorf("flood: %w (%s)", err, term.state()))
 	}
 	time.Sleep(*floodFor) // the experiment's flood, not a wait for something
 	marker := "READY-" + id + "-PROMPT"

@@ -254,3 +254,17 @@ func (t *terminal) waitBytes(n int64, timeout time.Duration) error {
 	}
 	return nil
 }
+
+// state describes the terminal for a failure message: whether the client
+// is still running and the last bytes it showed.
+func (t *terminal) state() string {
+	t.mu.Lock()
+	tail := string(t.recent[max(0, len(t.recent)-300):])
+	total := t.total
+	t.mu.Unlock()
+	running := "running"
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.cmd.Process.Pid)); err != nil || bytes.Contains(b, []byte(") Z ")) {
+		running = "exited"
+	}
+	return fmt.Sprintf("client %s, %d bytes read, last: %q", running, total, tail)
+}
