@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -121,8 +120,7 @@ func sshTools(dir string) []tool {
 		},
 		stop: func() {
 			if daemon != nil {
-				daemon.Process.Signal(syscall.SIGTERM)
-				daemon.Wait()
+				stopDaemon(daemon)
 				daemon = nil
 			}
 		},

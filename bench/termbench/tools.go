@@ -69,8 +69,7 @@ func tools(dir string) []tool {
 		},
 		stop: func() {
 			if daemon != nil {
-				daemon.Process.Signal(syscall.SIGTERM)
-				daemon.Wait()
+				stopDaemon(daemon)
 				daemon = nil
 			}
 			os.Remove(sock)
@@ -132,6 +131,25 @@ func tools(dir string) []tool {
 		}
 	}
 	return out
+}
+
+// daemonStopWait bounds a ptykeeper daemon's shutdown. Longer is reported:
+// a user's systemctl stop would wait as long.
+const daemonStopWait = 10 * time.Second
+
+// stopDaemon stops a ptykeeper daemon with SIGTERM, as systemd does, and
+// kills it if it has not exited after daemonStopWait.
+func stopDaemon(d *exec.Cmd) {
+	d.Process.Signal(syscall.SIGTERM)
+	exited := make(chan struct{})
+	go func() { d.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(daemonStopWait):
+		fmt.Fprintf(os.Stderr, "ptykeeper: daemon still running %v after SIGTERM: killed\n", daemonStopWait)
+		d.Process.Kill()
+		<-exited
+	}
 }
 
 // stopTmux kills the tmux server on socket and waits until it has gone: a
