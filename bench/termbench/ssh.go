@@ -105,11 +105,12 @@ func sshTools(dir string) []tool {
 				daemon.Env = env
 				check(daemon.Start())
 				waitPort(pkPort)
-				return
+			} else {
+				c := exec.Command(*pk, append([]string{"new", name, "--"}, argv...)...)
+				c.Env = env
+				check(c.Run())
 			}
-			c := exec.Command(*pk, append([]string{"new", name, "--"}, argv...)...)
-			c.Env = env
-			check(c.Run())
+			waitRunning(env, name)
 		},
 		attach: func(name string) *exec.Cmd { return exec.Command("ssh", sshArgs(pkPort, "attach", name)...) },
 		pids: func() []int {

@@ -40,11 +40,12 @@ func tools(dir string) []tool {
 		start: func(name string, argv ...string) {
 			if daemon == nil {
 				serve("--session", name+"="+strings.Join(argv, " "))
-				return
+			} else {
+				c := exec.Command(*pk, append([]string{"new", name, "--"}, argv...)...)
+				c.Env = pkEnv
+				check(c.Run())
 			}
-			c := exec.Command(*pk, append([]string{"new", name, "--"}, argv...)...)
-			c.Env = pkEnv
-			check(c.Run())
+			waitRunning(pkEnv, name)
 		},
 		startMany: func(names []string, argv ...string) { // one config file: the way a user keeps many
 			var conf strings.Builder
@@ -131,6 +132,23 @@ func tools(dir string) []tool {
 		}
 	}
 	return out
+}
+
+// waitRunning polls until the session's program has been started. The
+// daemon answers on its socket before it has started the sessions of its
+// command line, and an attach then is told the session is STOPPED.
+func waitRunning(env []string, name string) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		c := exec.Command(*pk, "status", "--json", name)
+		c.Env = env
+		out, _ := c.Output()
+		if bytes.Contains(out, []byte(`"pid":`)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			check(fmt.Errorf("session %s not started within 10 s: %s", name, out))
+		}
+	}
 }
 
 // daemonStopWait bounds a ptykeeper daemon's shutdown. Longer is reported:
