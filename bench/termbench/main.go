@@ -40,6 +40,7 @@ func main() {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "tb")
 	check(err)
+	tempDir = dir
 	defer os.RemoveAll(dir)
 	self, err := os.Executable()
 	check(err)
@@ -92,9 +93,16 @@ func commandLine() string {
 	return strings.Join(os.Args, " ")
 }
 
+// tempDir holds keys, sockets and configs of this run; check removes it.
+var tempDir string
+
+// check ends the run on an error the tests cannot go on after.
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "termbench:", err)
+		if tempDir != "" {
+			os.RemoveAll(tempDir)
+		}
 		os.Exit(1)
 	}
 }
