@@ -105,6 +105,8 @@ func frozenRun(t tool, dir, self string, clients bool) frozenResult {
 		res.delay = math.Inf(1)
 		if end.wait(*giveUp) == nil {
 			res.delay = float64(end.at-stop) / 1e9
+		} else {
+			fmt.Fprintf(os.Stderr, "frozen %s: the healthy client did not show the end within %v (%s)\n", t.name, *giveUp, healthy.state())
 		}
 	}
 	return res

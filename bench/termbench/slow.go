@@ -130,6 +130,8 @@ func slowRound(t tool, self string, rate float64) slowResult {
 	prompt := term.watch(marker)
 	at, off = term.press("\x03")
 	if err := prompt.wait(*giveUp); err != nil {
+		fmt.Fprintf(os.Stderr, "slow %s at %s/s: gave up after %v, %d bytes read since Ctrl-C (%s)\n",
+			t.name, byteCount(rate), *giveUp, term.bytesRead()-off, term.state())
 		return slowResult{secs: math.Inf(1), stale: float64(term.bytesRead() - off), after: math.NaN(), queries: term.answered()}
 	}
 	time.Sleep(500 * time.Millisecond) // whatever comes after the prompt: stale output, or nothing

@@ -31,6 +31,7 @@ type terminal struct {
 
 	mu      sync.Mutex
 	total   int64    // bytes read so far
+	lastAt  int64    // monoNow() of the last read
 	recent  []byte   // the last recentMax bytes read, for markers watched late
 	watches []*watch // markers being looked for
 	frozen  bool     // the reader stops after its current read
@@ -115,6 +116,7 @@ func (t *terminal) got(p []byte, scan *queryScanner) {
 	base := t.total - int64(len(t.recent)) // stream offset of recent[0]
 	t.recent = append(t.recent, p...)
 	t.total += int64(len(p))
+	t.lastAt = at
 	kept := t.watches[:0]
 	for _, w := range t.watches {
 		if i := bytes.Index(t.recent, w.marker); i >= 0 {
@@ -260,11 +262,11 @@ func (t *terminal) waitBytes(n int64, timeout time.Duration) error {
 func (t *terminal) state() string {
 	t.mu.Lock()
 	tail := string(t.recent[max(0, len(t.recent)-300):])
-	total := t.total
+	total, idle := t.total, time.Duration(monoNow()-t.lastAt)
 	t.mu.Unlock()
 	running := "running"
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.cmd.Process.Pid)); err != nil || bytes.Contains(b, []byte(") Z ")) {
 		running = "exited"
 	}
-	return fmt.Sprintf("client %s, %d bytes read, last: %q", running, total, tail)
+	return fmt.Sprintf("client %s, %d bytes read, the last read %v ago: %q", running, total, idle.Round(time.Millisecond), tail)
 }
