@@ -37,9 +37,63 @@ type reaperState struct {
 	mu        sync.Mutex // held across start so a fast exit is never missed
 	subreaper bool
 	waiting   map[int]reapHooks
+	// While paused (an upgrade hands the programs over), nothing is reaped:
+	// a program that exits stays a zombie, so the new owner still gets its
+	// status. released names the pids handed over in per-child mode.
+	paused   bool
+	resumed  sync.Cond // broadcast when paused ends
+	released map[int]bool
 }
 
-var reaper = &reaperState{waiting: map[int]reapHooks{}}
+var reaper = newReaper()
+
+func newReaper() *reaperState {
+	r := &reaperState{waiting: map[int]reapHooks{}, released: map[int]bool{}}
+	r.resumed.L = &r.mu
+	return r
+}
+
+// pause stops reaping until resume.
+func (r *reaperState) pause() {
+	r.mu.Lock()
+	r.paused = true
+	r.mu.Unlock()
+}
+
+// resume reaps again, including what died while paused.
+func (r *reaperState) resume() {
+	r.mu.Lock()
+	r.paused = false
+	r.resumed.Broadcast()
+	sub := r.subreaper
+	r.mu.Unlock()
+	if sub {
+		r.reapAll()
+	}
+}
+
+// release hands pid over to another owner: this reaper forgets it and
+// will not reap it.
+func (r *reaperState) release(pid int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.waiting, pid)
+	r.released[pid] = true
+	r.resumed.Broadcast()
+}
+
+// adopt takes over a child started by another owner (an earlier image of
+// this daemon): its hooks run when it exits, as for one started here.
+func (r *reaperState) adopt(pid int, h reapHooks) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.released, pid)
+	if r.subreaper {
+		r.waiting[pid] = h
+		return
+	}
+	go r.wait(pid, h)
+}
 
 // EnableSubreaper makes this process the reaper of orphaned descendants and
 // starts the single reaping loop. Call it once, before starting any session.
@@ -114,7 +168,7 @@ func (r *reaperState) reapAll() {
 	}
 	var ready []done
 	r.mu.Lock()
-	for {
+	for !r.paused {
 		pid, err := waitDead(-1, unix.WNOHANG)
 		if err != nil || pid <= 0 {
 			break
@@ -151,17 +205,30 @@ func (r *reaperState) start(cmd *exec.Cmd, h reapHooks) (int, error) {
 		r.waiting[pid] = h
 		return pid, nil
 	}
-	go func() {
-		if _, err := waitDead(pid, 0); err != nil {
-			// Not ours to wait for after all (reaped elsewhere): without a
-			// zombie the pid is not safe to signal, so no beforeReap.
-			h.onExit(ExitStatus{Code: -1})
-			return
-		}
-		h.beforeReap()
-		h.onExit(reap(pid))
-	}()
+	go r.wait(pid, h)
 	return pid, nil
+}
+
+// wait is the per-child waiter.
+func (r *reaperState) wait(pid int, h reapHooks) {
+	if _, err := waitDead(pid, 0); err != nil {
+		// Not ours to wait for after all (reaped elsewhere): without a
+		// zombie the pid is not safe to signal, so no beforeReap.
+		h.onExit(ExitStatus{Code: -1})
+		return
+	}
+	r.mu.Lock()
+	for r.paused && !r.released[pid] {
+		r.resumed.Wait()
+	}
+	if r.released[pid] {
+		delete(r.released, pid)
+		r.mu.Unlock()
+		return // handed over: its new owner reaps it
+	}
+	r.mu.Unlock()
+	h.beforeReap()
+	h.onExit(reap(pid))
 }
 
 // closeOnExec marks every fd above 2 close-on-exec, so a program gets only

@@ -96,7 +96,9 @@ func sshTools(dir string) []tool {
 	sock := filepath.Join(dir, "pkssh.sock")
 	pkConf := filepath.Join(dir, "pk.toml")
 	check(os.WriteFile(pkConf, []byte(fmt.Sprintf("state_dir = %q\n[ssh]\nlisten = \"127.0.0.1:%s\"\nauthorized_keys = %q\n", filepath.Join(dir, "pkstate"), pkPort, filepath.Join(dir, "authorized_keys"))), 0o600))
-	env := append(os.Environ(), "PTYKEEPER_SOCKET="+sock)
+	// HOME is the temporary directory: the daemon's OpenSSH-style file
+	// checks stop at the user's home, and /tmp above it is writable by all.
+	env := append(os.Environ(), "PTYKEEPER_SOCKET="+sock, "HOME="+dir)
 	ptk := tool{
 		name: "ptykeeper",
 		start: func(name string, argv ...string) {
