@@ -209,7 +209,7 @@ func (d *dryRun) verdict(binary string, took time.Duration) error {
 
 func (d *dryRun) ending() string {
 	if d.waitErr != nil {
-		return "ended: " + d.waitErr.Error()
+		return "ended (" + d.waitErr.Error() + ")"
 	}
 	return fmt.Sprintf("exited with status %d", d.code)
 }
