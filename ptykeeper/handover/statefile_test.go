@@ -57,7 +57,7 @@ func TestNewStateFile(t *testing.T) {
 // and rewinds: the dry run moves the offset the old image shares with it.
 func TestOpenStateFile(t *testing.T) {
 	sf := stateFile(t, testFormat, helperState{Pid: 7})
-	io.CopyN(io.Discard, sf, 20) // as a dry run would
+	io.CopyN(io.Discard, sf, 20)      // as a dry run would
 	dup, err := unix.Dup(fdOf(t, sf)) // inherited: no FD_CLOEXEC
 	if err != nil {
 		t.Fatal(err)
