@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -115,6 +116,7 @@ func runCheck(ctx context.Context, binary string, state *os.File, start StartFun
 	}
 	defer outR.Close()
 	defer errR.Close()
+	c := dryRunChild{pidfd: -1}
 	cmd := &exec.Cmd{
 		Path:        binary,
 		Args:        []string{binary, CheckArg},
@@ -122,7 +124,7 @@ func runCheck(ctx context.Context, binary string, state *os.File, start StartFun
 		Stdout:      outW,
 		Stderr:      errW,
 		ExtraFiles:  []*os.File{state},
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, PidFD: &c.pidfd},
 	}
 	wait, err := start(cmd)
 	outW.Close() // the child has its copies; EOF comes when they are gone
@@ -130,7 +132,8 @@ func runCheck(ctx context.Context, binary string, state *os.File, start StartFun
 	if err != nil {
 		return nil, startError(binary, err)
 	}
-	pid := cmd.Process.Pid
+	c.identify(cmd)
+	defer c.close()
 	outc, errc := readHead(outR), readHead(errR)
 	exited := make(chan dryRun, 1)
 	go func() {
@@ -141,7 +144,7 @@ func runCheck(ctx context.Context, binary string, state *os.File, start StartFun
 	select {
 	case d = <-exited:
 	case <-ctx.Done():
-		unix.Kill(-pid, unix.SIGKILL) // not yet waited for: the group is still its
+		c.kill()
 		d = <-exited
 		d.timedOut = ctx.Err()
 	}
@@ -153,10 +156,63 @@ func runCheck(ctx context.Context, binary string, state *os.File, start StartFun
 	errR.SetReadDeadline(grace)
 	out, errOut := <-outc, <-errc
 	if out.err != nil || errOut.err != nil {
-		unix.Kill(-pid, unix.SIGKILL)
+		c.kill()
 	}
 	d.out, d.stderr = out.head, errOut.head
 	return &d, nil
+}
+
+// dryRunChild names the dry run's process without relying on cmd.Process
+// after start: a StartFunc that waits by pid itself may Release it, which
+// sets Pid to -1 (and kill(-(-1)) would signal init). The pidfd cannot name
+// another process; the process group (Setpgid: its id is the child's pid)
+// takes whatever the child started along.
+type dryRunChild struct {
+	pidfd int // -1 if the kernel gave none
+	pid   int // 0 if unknown
+}
+
+func (c *dryRunChild) identify(cmd *exec.Cmd) {
+	if c.pidfd >= 0 {
+		c.pid = pidOfPidfd(c.pidfd)
+	} else if cmd.Process != nil {
+		c.pid = cmd.Process.Pid
+	}
+}
+
+// kill sends SIGKILL to the child and its process group. Called before the
+// child is waited for, or when something in its group still holds its
+// pipes: either way the group exists, so its id is not a stranger's.
+func (c *dryRunChild) kill() {
+	if c.pidfd >= 0 {
+		unix.PidfdSendSignal(c.pidfd, unix.SIGKILL, nil, 0)
+	}
+	if c.pid > 1 {
+		unix.Kill(-c.pid, unix.SIGKILL)
+	}
+}
+
+func (c *dryRunChild) close() {
+	if c.pidfd >= 0 {
+		unix.Close(c.pidfd)
+	}
+}
+
+// pidOfPidfd reads the pid a pidfd refers to from /proc/self/fdinfo
+// ("Pid:\t1234"; -1 once it has been reaped). It returns 0 if unknown.
+func pidOfPidfd(pidfd int) int {
+	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(pidfd))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Pid:"); ok {
+			if pid, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && pid > 0 {
+				return pid
+			}
+		}
+	}
+	return 0
 }
 
 type head struct {

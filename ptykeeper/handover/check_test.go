@@ -242,6 +242,14 @@ func TestCheckWithOwnReaper(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "ended (killed by terminated) without answering") {
 		t.Fatalf("check of a killed binary through a custom start: %v", err)
 	}
+	// Release set cmd.Process.Pid to -1: the timeout still finds and kills
+	// the child (else wait would never return).
+	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err = handover.Check(short, script(t, "sleep 60"), sf, start)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within") {
+		t.Fatalf("check of a hanging binary through a custom start: %v", err)
+	}
 }
 
 // After a failed dry run the old image carries on: what it inherited goes
