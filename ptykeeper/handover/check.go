@@ -62,7 +62,9 @@ func Start(cmd *exec.Cmd) (func() (int, error), error) {
 	}, nil
 }
 
-// Check runs `binary CheckArg` with state as fd 3 and returns nil only if it
+// Check runs `binary CheckArg` (binary is a path: without a slash it is
+// relative to the working directory, as for Exec, not looked up in PATH)
+// with state as fd 3 and returns nil only if it
 // printed "ok" as its first line and exited 0 before ctx is done (without a
 // deadline, DefaultCheckTimeout applies). Otherwise the error names the
 // cause: the binary could not be started (missing, not executable, not a

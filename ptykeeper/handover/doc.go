@@ -22,12 +22,12 @@
 // # Old image (the daemon that is being replaced)
 //
 //	freeze sessions (stop reading PTYs and clients, stop spawning)
-//	fds := handover.FD(...) for each PTY master, listener, client, lock file
-//	st, err := format.NewStateFile(state)      // state names the fds
+//	fd, err := handover.FD(x) for each PTY master, listener, client, lock file
+//	st, err := format.NewStateFile(state)        // state names those fds
 //	err = handover.Check(ctx, binary, st, start) // the new binary's dry run
 //	handover.Reloading()                         // systemd: RELOADING=1
 //	err = handover.Exec(binary, argv, env, st, fds...) // returns only on failure
-//	on any error: st.Close(), unfreeze, carry on (send READY=1 if Reloading was sent)
+//	on any error: st.Close(), unfreeze, carry on (READY=1 if Reloading was sent)
 //
 // Exec clears close-on-exec on the state file and on fds itself, at the last
 // moment and under [syscall.ForkLock], and restores the flags if execve

@@ -18,7 +18,8 @@ import (
 const EnvStateFD = "PTYKEEPER_HANDOVER_FD"
 
 // Exec replaces this process's image with binary (execve: same pid, same
-// children, same parent), passing state and fds. It sets EnvStateFD in env
+// children, same parent), passing state and fds. binary is a path, as for
+// Check; argv is the new image's os.Args. It sets EnvStateFD in env
 // (replacing any such entry) to state's fd number, and clears FD_CLOEXEC on
 // state and on fds immediately before execve, holding syscall.ForkLock so
 // that no child forked meanwhile by os/exec inherits them. It returns only if

@@ -41,7 +41,8 @@ func FD(c syscall.Conn) (int, error) {
 }
 
 // Inherit returns the fd numbers of files and clears FD_CLOEXEC on them, so
-// that they survive an execve. On error no flag is left changed.
+// that they survive an execve. On error the fds it had already cleared are
+// marked close-on-exec again.
 //
 // Exec clears the flags itself; Inherit is for callers that need them
 // cleared earlier. Until Disinherit, every child this process forks inherits
