@@ -62,16 +62,15 @@ func Start(cmd *exec.Cmd) (func() (int, error), error) {
 	}, nil
 }
 
-// Check runs `binary CheckArg` (binary is a path: without a slash it is
-// relative to the working directory, as for Exec, not looked up in PATH)
-// with state as fd 3 and returns nil only if it
+// Check runs `binary CheckArg` with state as fd 3 and returns nil only if it
 // printed "ok" as its first line and exited 0 before ctx is done (without a
 // deadline, DefaultCheckTimeout applies). Otherwise the error names the
 // cause: the binary could not be started (missing, not executable, not a
 // program for this machine), it rejected the state (ErrRejected, with its
 // reason), it crashed or exited without answering (with the first line of
 // its stderr), it answered something else, or it ran out of time (wraps
-// context.DeadlineExceeded).
+// context.DeadlineExceeded). binary is a path: without a slash it is
+// relative to the working directory, as for Exec, not looked up in PATH.
 //
 // The child runs in its own process group, with the environment of this
 // process minus what belongs to this process alone (NOTIFY_SOCKET,
