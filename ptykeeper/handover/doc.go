@@ -52,10 +52,11 @@
 // parent), flock(2) locks held through those fds, PR_SET_CHILD_SUBREAPER,
 // ignored signals (SIG_IGN stays SIG_IGN), the signal mask. (fcntl(2)
 // record locks survive too, but closing any fd of the file drops them, and
-// execve closes the close-on-exec ones.) Lost: every goroutine and all memory, signal handlers (reset to
-// default: SIGCHLD is discarded until the new image asks for it again, so
-// children that exit meanwhile stay zombies until reaped), fds with
-// FD_CLOEXEC (Go opens everything that way), timers. The tests verify the
-// pid, the child, the fds, the flock and the subreaper bit across a real
-// execve.
+// execve closes the close-on-exec ones.)
+//
+// Lost: every goroutine and all memory, signal handlers (reset to default:
+// SIGCHLD is discarded until the new image asks for it again, so children
+// that exit meanwhile stay zombies until reaped), fds with FD_CLOEXEC (Go
+// opens everything that way), timers. The tests check the pid, the child,
+// the fds, the flock and the subreaper bit across a real execve.
 package handover
