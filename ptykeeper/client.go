@@ -137,11 +137,15 @@ func (c *Client) Read(p []byte) (int, error) {
 			return 0, c.kickErr
 		default:
 		}
-		room, giveUp := c.flow.room(time.Now())
-		if room == 0 || (c.lagging && !c.flow.settled()) {
+		room, probe, wait := c.flow.hold(time.Now(), c.lagging)
+		if probe {
+			c.queueProbe()
+			continue
+		}
+		if wait > 0 {
 			// The terminal has enough to show (or the last update is not
 			// shown yet): wait for its answer.
-			if err := c.waitAnswer(giveUp); err != nil {
+			if err := c.waitAnswer(wait); err != nil {
 				return 0, err
 			}
 			continue
@@ -168,9 +172,7 @@ func (c *Client) Read(p []byte) (int, error) {
 			c.frameValid = false // the terminal moved on from the last update
 			c.flow.add(n)
 			if c.flow.wantProbe(false) {
-				c.pending = probeBytes
-				c.flow.add(len(probeBytes))
-				c.flow.probeSent()
+				c.queueProbe()
 			}
 			return n, nil
 		}
@@ -208,12 +210,19 @@ func (c *Client) update() {
 	}
 }
 
+// queueProbe makes a probe the next thing to deliver.
+func (c *Client) queueProbe() {
+	c.pending = probeBytes
+	c.flow.add(len(probeBytes))
+	c.flow.probeSent()
+}
+
 // probeBytes is a probe to deliver (never written to).
 var probeBytes = []byte(statusQuery)
 
 // waitAnswer waits for the terminal's answer to a probe, or up to giveUp.
 func (c *Client) waitAnswer(giveUp time.Duration) error {
-	t := time.NewTimer(max(giveUp, time.Millisecond))
+	t := time.NewTimer(giveUp)
 	defer t.Stop()
 	select {
 	case <-c.flow.answered:

@@ -144,3 +144,30 @@ func TestAttachDuringVimThenQuit(t *testing.T) {
 		t.Fatalf("the shell's screen is gone:\n%s", later.term.Text())
 	}
 }
+
+// The window shrinks while more than the new window is in flight and no
+// probe is out: Read must send one, or nothing would ever answer and the
+// client would wait for ever.
+func TestFlowAsksWhenNothingWouldAnswer(t *testing.T) {
+	f := newFlow()
+	now := time.Now()
+	f.state, f.window = probeWorks, 64<<10
+	f.add(32 << 10)
+	f.probeSent()
+	f.add(32 << 10)
+	f.probeSent()
+	f.add(6 << 10)
+	f.mu.Lock()
+	f.minDelay = time.Millisecond
+	f.probes[0].t = now.Add(-time.Second) // answered late: the link is slow
+	f.probes[1].t = now.Add(-time.Second)
+	f.answerLocked(now)
+	f.answerLocked(now)
+	f.mu.Unlock()
+	if f.window >= 6<<10 {
+		t.Fatalf("window %d did not shrink", f.window)
+	}
+	if room, probe, wait := f.hold(now, false); !probe || room != 0 || wait != 0 {
+		t.Fatalf("hold: room %d probe %v wait %v; want a probe", room, probe, wait)
+	}
+}

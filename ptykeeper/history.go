@@ -173,6 +173,26 @@ func (h *History) lastLocked(n int) []byte {
 	return out
 }
 
+// All returns every line held and the number of the next line (for an
+// upgrade: Restore puts them back).
+func (h *History) All() ([]byte, uint64) { return h.Tail(h.maxLines) }
+
+// Restore puts lines (as All returned them) into an empty history, numbered
+// so that the next line is seq.
+func (h *History) Restore(lines []byte, seq uint64) {
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n')
+		if i < 0 {
+			i = len(lines)
+		}
+		h.Add(lines[:i])
+		lines = lines[min(i+1, len(lines)):]
+	}
+	h.mu.Lock()
+	h.seq = seq
+	h.mu.Unlock()
+}
+
 // Len returns the number of lines held.
 func (h *History) Len() int {
 	h.mu.Lock()

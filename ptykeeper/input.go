@@ -60,6 +60,7 @@ type inputQueue struct {
 	resize  *Size // pending window size
 	wiggle  bool  // make the program redraw: a SIGWINCH without a new size
 	closed  bool
+	keep    bool          // closed for a hand-over: leave the chunks for take
 	wake    chan struct{} // one slot: chunks, a resize, or close
 	stopped chan struct{} // closed when the goroutine has ended
 }
@@ -136,13 +137,31 @@ func (q *inputQueue) redraw(sz Size) {
 
 // close ends the goroutine and drops what was not written. It returns once
 // the master is no longer used, so the caller may close it.
-func (q *inputQueue) close() {
+func (q *inputQueue) close() { q.stop(false) }
+
+// take ends the goroutine like close, but returns what was not written
+// yet, in order, instead of dropping it: the input a program has not read
+// goes with the program to a new owner (an upgrade), or back into a new
+// queue (an upgrade abandoned).
+func (q *inputQueue) take() []byte { return q.stop(true) }
+
+func (q *inputQueue) stop(keep bool) []byte {
 	q.mu.Lock()
-	q.closed = true
+	q.closed, q.keep = true, keep
 	q.mu.Unlock()
 	q.poke()
 	q.interrupt()
 	<-q.stopped
+	q.master.SetWriteDeadline(time.Time{})
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var rest []byte
+	for _, c := range q.chunks {
+		rest = append(rest, c.p...)
+		c.src.queued -= len(c.p)
+	}
+	q.chunks = nil
+	return rest
 }
 
 func (q *inputQueue) loop() {
@@ -151,12 +170,14 @@ func (q *inputQueue) loop() {
 		for {
 			q.mu.Lock()
 			if q.closed {
-				// Dropped input no longer counts against its source: the
-				// next run starts with every quota free.
-				for _, c := range q.chunks {
-					c.src.queued -= len(c.p)
+				if !q.keep {
+					// Dropped input no longer counts against its source:
+					// the next run starts with every quota free.
+					for _, c := range q.chunks {
+						c.src.queued -= len(c.p)
+					}
+					q.chunks = nil
 				}
-				q.chunks = nil
 				q.mu.Unlock()
 				return
 			}

@@ -113,31 +113,25 @@ func (f *flow) probeSent() {
 	f.lastProbe = f.sent
 }
 
-// room returns how many more bytes may be sent now (-1: no limit), and, if
-// none, how long until waiting should end regardless (a probe given up or
-// lost).
-func (f *flow) room(now time.Time) (n int, giveUpIn time.Duration) {
+// hold says what Read may do now: send up to room more bytes (-1: no
+// limit), or first send a probe (the window is full and none is out, so
+// nothing would ever answer), or wait up to wait for an answer. While
+// lagging, an update goes out only once the last one was shown.
+func (f *flow) hold(now time.Time, lagging bool) (room int, probe bool, wait time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.expireLocked(now)
 	if f.state != probeWorks {
-		return -1, 0
+		return -1, false, 0
 	}
 	inFlight := int(f.sent - f.confirmed)
-	if inFlight < f.window {
-		return f.window - inFlight, 0
+	switch {
+	case lagging && len(f.probes) > 0, inFlight >= f.window && len(f.probes) > 0:
+		return 0, false, max(probeLost-now.Sub(f.probes[0].t), time.Millisecond)
+	case inFlight >= f.window:
+		return 0, true, 0
 	}
-	if len(f.probes) == 0 {
-		return 0, probeLost // cannot happen: a full window has a probe out
-	}
-	return 0, probeLost - now.Sub(f.probes[0].t)
-}
-
-// settled reports whether everything sent was shown (no probe out).
-func (f *flow) settled() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.state != probeWorks || len(f.probes) == 0
+	return f.window - inFlight, false, 0
 }
 
 // lagBound is how far behind the ring head a streaming client may be before

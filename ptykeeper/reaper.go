@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -36,19 +37,21 @@ type reapHooks struct {
 type reaperState struct {
 	mu        sync.Mutex // held across start so a fast exit is never missed
 	subreaper bool
-	waiting   map[int]reapHooks
+	// waiting holds the hooks of every child we started or adopted, by
+	// pid; the pointer is the owner's identity (an upgrade in one process
+	// moves a child from one owner to another).
+	waiting map[int]*reapHooks
 	// While paused (an upgrade hands the programs over), nothing is reaped:
 	// a program that exits stays a zombie, so the new owner still gets its
-	// status. released names the pids handed over in per-child mode.
-	paused   bool
-	resumed  sync.Cond // broadcast when paused ends
-	released map[int]bool
+	// status.
+	paused  bool
+	resumed sync.Cond // broadcast when paused ends or an owner changes
 }
 
 var reaper = newReaper()
 
 func newReaper() *reaperState {
-	r := &reaperState{waiting: map[int]reapHooks{}, released: map[int]bool{}}
+	r := &reaperState{waiting: map[int]*reapHooks{}}
 	r.resumed.L = &r.mu
 	return r
 }
@@ -72,27 +75,28 @@ func (r *reaperState) resume() {
 	}
 }
 
-// release hands pid over to another owner: this reaper forgets it and
-// will not reap it.
-func (r *reaperState) release(pid int) {
+// release gives up h's claim on pid (its owner handed it over): h's hooks
+// will not run.
+func (r *reaperState) release(pid int, h *reapHooks) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.waiting, pid)
-	r.released[pid] = true
+	if r.waiting[pid] == h {
+		delete(r.waiting, pid)
+	}
 	r.resumed.Broadcast()
 }
 
 // adopt takes over a child started by another owner (an earlier image of
-// this daemon): its hooks run when it exits, as for one started here.
-func (r *reaperState) adopt(pid int, h reapHooks) {
+// this daemon, or another keeper in this process): h's hooks run when it
+// exits, as for one started here.
+func (r *reaperState) adopt(pid int, h *reapHooks) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.released, pid)
-	if r.subreaper {
-		r.waiting[pid] = h
-		return
+	r.waiting[pid] = h
+	r.resumed.Broadcast()
+	if !r.subreaper {
+		go r.wait(pid, h)
 	}
-	go r.wait(pid, h)
 }
 
 // EnableSubreaper makes this process the reaper of orphaned descendants and
@@ -173,13 +177,13 @@ func (r *reaperState) reapAll() {
 		if err != nil || pid <= 0 {
 			break
 		}
-		h, ours := r.waiting[pid]
-		if ours {
+		h := r.waiting[pid]
+		if h != nil {
 			delete(r.waiting, pid)
 			h.beforeReap()
 		}
 		st := reap(pid)
-		if ours { // else an adopted orphan: reaped, done
+		if h != nil { // else an adopted orphan: reaped, done
 			ready = append(ready, done{h.onExit, st})
 		}
 	}
@@ -191,7 +195,7 @@ func (r *reaperState) reapAll() {
 
 // start starts cmd and arranges for h.beforeReap and then h.onExit to run
 // once when it exits.
-func (r *reaperState) start(cmd *exec.Cmd, h reapHooks) (int, error) {
+func (r *reaperState) start(cmd *exec.Cmd, h *reapHooks) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	closeOnExec()
@@ -201,32 +205,32 @@ func (r *reaperState) start(cmd *exec.Cmd, h reapHooks) (int, error) {
 	pid := cmd.Process.Pid
 	// We wait by pid ourselves; drop os.Process's pidfd so it cannot leak.
 	cmd.Process.Release()
-	if r.subreaper {
-		r.waiting[pid] = h
-		return pid, nil
+	r.waiting[pid] = h
+	if !r.subreaper {
+		go r.wait(pid, h)
 	}
-	go r.wait(pid, h)
 	return pid, nil
 }
 
-// wait is the per-child waiter.
-func (r *reaperState) wait(pid int, h reapHooks) {
-	if _, err := waitDead(pid, 0); err != nil {
+// wait is the per-child waiter of owner h.
+func (r *reaperState) wait(pid int, h *reapHooks) {
+	_, err := waitDead(pid, 0)
+	r.mu.Lock()
+	for r.paused && r.waiting[pid] == h {
+		r.resumed.Wait()
+	}
+	if r.waiting[pid] != h {
+		r.mu.Unlock()
+		return // handed over: its new owner reaps it
+	}
+	delete(r.waiting, pid)
+	r.mu.Unlock()
+	if err != nil {
 		// Not ours to wait for after all (reaped elsewhere): without a
 		// zombie the pid is not safe to signal, so no beforeReap.
 		h.onExit(ExitStatus{Code: -1})
 		return
 	}
-	r.mu.Lock()
-	for r.paused && !r.released[pid] {
-		r.resumed.Wait()
-	}
-	if r.released[pid] {
-		delete(r.released, pid)
-		r.mu.Unlock()
-		return // handed over: its new owner reaps it
-	}
-	r.mu.Unlock()
 	h.beforeReap()
 	h.onExit(reap(pid))
 }
@@ -236,6 +240,10 @@ func (r *reaperState) wait(pid int, h reapHooks) {
 // manager, a shell, a test harness) must not reach it. Go's own fds have the
 // flag already.
 func closeOnExec() {
+	// Under ForkLock: an upgrade clears the flag on the fds it hands over
+	// (ptykeeper/handover.Exec holds the lock) and must not race this.
+	syscall.ForkLock.Lock()
+	defer syscall.ForkLock.Unlock()
 	if unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
 		return
 	}

@@ -89,6 +89,7 @@ type Session struct {
 	restarts  int       // automatic restarts in a row (backoff exponent)
 	nextStart time.Time // when BACKOFF ends
 	startErr  error     // why the last spawn failed
+	hadRun    bool      // a program ran before: a new run starts with a terminal reset
 	removed   bool
 }
 
@@ -135,6 +136,13 @@ func (o Options) withDefaults() Options {
 }
 
 func newSession(spec Spec, o Options) *Session {
+	s := newSessionStopped(spec, o)
+	s.startSupervisor()
+	return s
+}
+
+// newSessionStopped builds a session whose supervisor is not running yet.
+func newSessionStopped(spec Spec, o Options) *Session {
 	s := &Session{
 		name:    spec.Name,
 		ring:    ring.New(o.RingMin, o.RingMax),
@@ -156,9 +164,12 @@ func newSession(spec Spec, o Options) *Session {
 	s.sink = s.openSink(o.Sink)
 	s.compactTimer = time.AfterFunc(time.Hour, s.compact)
 	s.compactTimer.Stop()
+	return s
+}
+
+func (s *Session) startSupervisor() {
 	s.wg.Add(1)
 	go s.supervise()
-	return s
 }
 
 // openSink opens the session's log with open, if set.
@@ -210,6 +221,9 @@ func (s *Session) input(src *inputSource, p []byte, wait bool, cancel <-chan str
 	}
 	if r == nil {
 		return nil
+	}
+	if r.frozen.Load() {
+		return ErrUpgrading
 	}
 	if err := r.input.write(src, p, wait, cancel); err != nil && !errors.Is(err, errInputClosed) {
 		return err
@@ -302,6 +316,9 @@ var (
 	ErrRemoved   = errors.New("session removed")
 	ErrDetached  = errors.New("detached")
 	ErrTakenOver = errors.New("detached: another client attached with -d")
+	// ErrFrozen ends a client's Read and Write for an upgrade: its
+	// transport hands it over (Client.State) instead of closing it.
+	ErrFrozen = errors.New("frozen for an upgrade")
 )
 
 // EndError tells an attached client that the session's program is down and

@@ -151,7 +151,7 @@ type process struct {
 // session leader with the PTY as its controlling terminal, gets exactly fds
 // 0, 1 and 2, default signal dispositions, and the environment from environ.
 // The hooks run once when it exits (see reaper.go).
-func spawn(spec Spec, sz Size, h reapHooks) (*process, error) {
+func spawn(spec Spec, sz Size, h *reapHooks) (*process, error) {
 	cred, home, err := spec.credential()
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@
 package ptykeeper
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,7 +31,16 @@ const (
 	evRemove
 	evSpec
 	evRunDone
+	evFreeze  // an upgrade begins: stop every timer, change nothing
+	evThaw    // the upgrade was abandoned: go on
+	evRelease // the upgrade succeeded in this process: end, touch nothing
 )
+
+// ErrUpgrading is the answer to a request while an upgrade is under way.
+var ErrUpgrading = errors.New("the daemon is being upgraded; try again in a moment")
+
+// errBusy refuses a freeze while a stop is under way.
+var errBusy = errors.New("a stop is under way")
 
 type event struct {
 	kind  eventKind
@@ -47,13 +57,15 @@ type supervisor struct {
 	startAfter bool         // start again when the pending stop completes
 	remove     bool         // remove the session when the pending stop completes
 	exit       bool         // the session is removed: end the goroutine
-	hadRun     bool
+	frozen     bool         // an upgrade is handing the session over: change nothing
+	released   bool         // handed over: end without touching anything
 }
 
 func (s *Session) supervise() {
 	defer s.wg.Done()
 	sv := &supervisor{s: s, timer: time.NewTimer(time.Hour)}
 	sv.timer.Stop()
+	sv.rearm() // a restored session may be STARTING or in BACKOFF
 	for !sv.exit {
 		select {
 		case ev := <-s.events:
@@ -63,6 +75,9 @@ func (s *Session) supervise() {
 		}
 	}
 	sv.timer.Stop()
+	if sv.released {
+		return
+	}
 	s.finishOutput()
 	close(s.done)
 }
@@ -135,7 +150,33 @@ func (sv *supervisor) arm(d time.Duration) {
 
 func (sv *supervisor) handle(ev event) {
 	s := sv.s
+	if sv.frozen {
+		switch ev.kind {
+		case evThaw:
+			sv.frozen = false
+			sv.rearm()
+			reply(ev.reply, nil)
+		case evRelease:
+			sv.exit, sv.released = true, true
+			reply(ev.reply, nil)
+		case evRunDone: // cannot come: the reaper is paused
+			sv.runDone(ev.run)
+		default:
+			reply(ev.reply, ErrUpgrading)
+		}
+		return
+	}
 	switch ev.kind {
+	case evFreeze:
+		if sv.state() == Stopping || len(sv.waiters) > 0 || sv.startAfter {
+			reply(ev.reply, errBusy)
+			return
+		}
+		sv.timer.Stop()
+		sv.frozen = true
+		reply(ev.reply, nil)
+	case evThaw, evRelease:
+		reply(ev.reply, nil)
 	case evRunDone:
 		sv.runDone(ev.run)
 	case evStart:
@@ -269,7 +310,10 @@ func (sv *supervisor) spawn() error {
 	s.mu.Lock()
 	spec, size := s.spec, s.size
 	s.mu.Unlock()
-	if sv.hadRun {
+	s.mu.Lock()
+	hadRun := s.hadRun
+	s.mu.Unlock()
+	if hadRun {
 		// A new run starts on a clean terminal, whatever the last one left
 		// on (alternate screen, mouse reporting, ...).
 		s.output([]byte(TerminalReset + "\r\n"))
@@ -285,8 +329,8 @@ func (sv *supervisor) spawn() error {
 		sv.afterFailure(true, nil)
 		return err
 	}
-	sv.hadRun = true
 	s.mu.Lock()
+	s.hadRun = true
 	s.run = r
 	s.startErr = nil
 	s.lastStart = r.started
@@ -374,6 +418,27 @@ func (sv *supervisor) afterFailure(quick bool, st *ExitStatus) {
 		s.output(fmt.Appendf(nil, "\r\n[ptykeeper: %s %s, restarting in %s]\r\n", s.name, what, delay.Round(time.Millisecond)))
 		sv.setState(Backoff)
 		sv.arm(delay)
+	}
+}
+
+// rearm sets the timer the state needs (after a thaw, or in a restored
+// session): STARTING becomes RUNNING startsecs after the start, BACKOFF
+// starts again at nextStart.
+func (sv *supervisor) rearm() {
+	s := sv.s
+	s.mu.Lock()
+	st, next := s.state, s.nextStart
+	var started time.Time
+	if s.run != nil {
+		started = s.run.started
+	}
+	startSecs := s.spec.StartSecs
+	s.mu.Unlock()
+	switch st {
+	case Starting:
+		sv.arm(max(time.Until(started.Add(startSecs)), 0))
+	case Backoff:
+		sv.arm(max(time.Until(next), 0))
 	}
 }
 

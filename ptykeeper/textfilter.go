@@ -120,6 +120,17 @@ func (f *TextFilter) control(c byte) {
 	}
 }
 
+// Unfinished returns the line not yet emitted and whether the alternate
+// screen is on: what an upgraded daemon's filter goes on from (Resume).
+func (f *TextFilter) Unfinished() (line []byte, alt bool) {
+	return append([]byte(nil), f.line...), f.alt
+}
+
+// Resume starts a fresh filter where Unfinished left another.
+func (f *TextFilter) Resume(line []byte, alt bool) {
+	f.line, f.alt = append(f.line[:0], line...), alt
+}
+
 // Flush emits the unfinished last line, if any: the end of a program's
 // output need not end in a newline.
 func (f *TextFilter) Flush() {

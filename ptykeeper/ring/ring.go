@@ -116,6 +116,38 @@ func (r *Ring) Shrink() {
 	}
 }
 
+// Restore makes a new ring hold data as the bytes just before head: what an
+// earlier owner's ring held (an upgrade), so that offsets go on.
+func (r *Ring) Restore(head uint64, data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := pow2(len(data)); n > len(r.buf) {
+		r.buf, r.mask = make([]byte, min(n, r.max)), uint64(min(n, r.max)-1)
+	}
+	data = data[max(len(data)-len(r.buf), 0):]
+	r.head = head - uint64(len(data))
+	for len(data) > 0 {
+		i := r.head & r.mask
+		n := copy(r.buf[i:], data)
+		r.head += uint64(n)
+		data = data[n:]
+	}
+}
+
+// Bytes returns a copy of everything the ring holds, which ends at Head.
+func (r *Ring) Bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]byte, 0, r.head-r.tailLocked())
+	for off := r.tailLocked(); off < r.head; {
+		i := off & r.mask
+		end := min(uint64(len(r.buf)), i+(r.head-off))
+		out = append(out, r.buf[i:end]...)
+		off += end - i
+	}
+	return out
+}
+
 // Max returns the size up to which the ring grows.
 func (r *Ring) Max() int { return r.max }
 
