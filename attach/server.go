@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -29,21 +30,37 @@ type Server struct {
 	Daemon ctl.Daemon
 	Log    *slog.Logger
 
-	wg     sync.WaitGroup
-	mu     sync.Mutex // guards conns and closed
-	conns  map[net.Conn]struct{}
-	closed bool
+	wg       sync.WaitGroup
+	mu       sync.Mutex // guards everything below
+	conns    map[net.Conn]struct{}
+	closed   bool
+	listener *net.UnixListener
+	attaches map[*attachConn]struct{}
+	frozen   bool      // an upgrade: accept nothing (upgrade.go)
+	released bool      // handed over to a new server in this process
+	thawed   sync.Cond // broadcast when frozen ends
 }
 
-// Serve accepts connections until l is closed.
+// Serve accepts connections until l is closed (or the server was handed
+// over, see upgrade.go).
 func (s *Server) Serve(l *net.UnixListener) error {
+	s.mu.Lock()
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
+	s.listener = l
+	s.thawed.L = &s.mu
+	s.mu.Unlock()
 	for {
 		c, err := l.AcceptUnix()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			if s.waitThaw() {
+				continue
+			}
+			if s.isReleased() {
 				return nil
 			}
 			return fmt.Errorf("accept: %w", err)
@@ -59,6 +76,23 @@ func (s *Server) Serve(l *net.UnixListener) error {
 			s.handle(c)
 		}()
 	}
+}
+
+// waitThaw waits while the server is frozen; it reports whether it was.
+func (s *Server) waitThaw() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.frozen
+	for s.frozen && !s.released {
+		s.thawed.Wait()
+	}
+	return was && !s.released
+}
+
+func (s *Server) isReleased() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.released
 }
 
 func (s *Server) track(c net.Conn, add bool) bool {
@@ -156,6 +190,7 @@ func (s *Server) serveCommand(c net.Conn, dec *Decoder, h Hello) {
 	code := ctl.Run(ctx, &ctl.Env{
 		Keeper: s.Keeper,
 		Daemon: s.Daemon,
+		Conn:   c,
 		Stdout: frameWriter{&mu, c, TypeData},
 		Stderr: frameWriter{&mu, c, TypeStderr},
 	}, h.Argv)
@@ -164,7 +199,7 @@ func (s *Server) serveCommand(c net.Conn, dec *Decoder, h Hello) {
 	mu.Unlock()
 }
 
-func (s *Server) serveAttach(c net.Conn, dec *Decoder, h Hello) {
+func (s *Server) serveAttach(c *net.UnixConn, dec *Decoder, h Hello) {
 	var stderr bytesWriter
 	a, err := ctl.ParseAttachArgs(h.Argv[1:], &stderr)
 	if err != nil {
@@ -185,72 +220,49 @@ func (s *Server) serveAttach(c net.Conn, dec *Decoder, h Hello) {
 		return
 	}
 	s.Log.Info("attach", "session", a.Name, "via", "socket", "read_only", a.ReadOnly)
-	var wmu sync.Mutex // one writer of c at a time: output, acks, the exit frame
-	inputDone := make(chan struct{})
-	go func() {
-		defer close(inputDone)
-		defer cl.Close()
-		readInput(dec, cl)
-	}()
-	acksDone := make(chan struct{})
-	go func() {
-		defer close(acksDone)
-		ackInput(c, &wmu, cl)
-	}()
-	buf := make([]byte, HeaderLen+32<<10)
-	code, msg := Stream(cl, a.Name, buf, HeaderLen, func(p []byte) error {
-		PutHeader(p, TypeData, len(p)-HeaderLen)
-		wmu.Lock()
-		defer wmu.Unlock()
-		_, err := c.Write(p)
-		return err
-	})
-	s.Log.Info("detach", "session", a.Name, "via", "socket", "reason", msg)
-	cl.Close()
-	<-acksDone
-	sendExit(c, code, msg)
-	c.Close()
-	<-inputDone
+	s.runAttach(&attachConn{s: s, c: c, name: a.Name, cl: cl, dec: dec})
 }
 
 // readInput applies an attached client's frames until it detaches or hangs
-// up. It never waits for the program: the client keeps its input within
+// up (false), or until it is frozen for an upgrade (true: its read deadline
+// passed, and the decoder holds what it read beyond the last frame). It
+// never waits for the program: the client keeps its input within
 // InputWindow, which the program's input queue always has room for, so a
 // detach or resize is seen at once even while the program reads nothing.
 // (A client that ignores the window only holds up its own input.)
-func readInput(dec *Decoder, cl *ptykeeper.Client) {
+func readInput(dec *Decoder, cl *ptykeeper.Client) (frozen bool) {
 	for {
 		typ, p, err := dec.Next()
 		if err != nil {
-			return // hang-up or garbage: detach
+			return errors.Is(err, os.ErrDeadlineExceeded)
 		}
 		switch typ {
 		case TypeData:
 			if _, err := cl.Write(p); err != nil {
-				return
+				return errors.Is(err, ptykeeper.ErrFrozen)
 			}
 		case TypeResize:
 			cols, rows, err := ParseResize(p)
 			if err != nil {
-				return
+				return false
 			}
 			cl.Resize(ptykeeper.Size{Cols: cols, Rows: rows})
 		default: // TypeDetach, or a frame a client must not send
-			return
+			return false
 		}
 	}
 }
 
 // ackInput acknowledges the client's input as the program takes it, in
 // batches of half the window: an Ack per keystroke would cost a write and a
-// wake-up per key, and the client only needs credit before it runs out.
-func ackInput(c net.Conn, wmu *sync.Mutex, cl *ptykeeper.Client) {
-	pending := 0
+// wake-up per key, and the client only needs credit before it runs out. It
+// returns what it had not acknowledged yet when the client went.
+func ackInput(c net.Conn, wmu *sync.Mutex, cl *ptykeeper.Client, pending int) int {
 	for {
 		select {
 		case <-cl.InputConsumed():
 		case <-cl.Done():
-			return
+			return pending + cl.TakeInputConsumed()
 		}
 		pending += cl.TakeInputConsumed()
 		if pending < InputWindow/2 {
@@ -260,7 +272,7 @@ func ackInput(c net.Conn, wmu *sync.Mutex, cl *ptykeeper.Client) {
 		err := WriteFrame(c, TypeAck, AckPayload(pending))
 		wmu.Unlock()
 		if err != nil {
-			return
+			return 0
 		}
 		pending = 0
 	}
@@ -276,6 +288,9 @@ func (b *bytesWriter) Write(p []byte) (int, error) { *b = append(*b, p...); retu
 // slice passed to write, for the transport's header. A write error (the
 // connection is gone) ends the stream too. Stream allocates nothing per
 // chunk.
+//
+// A client frozen for an upgrade ends the stream without a word: its
+// connection goes on in the new daemon. Stream then returns -1.
 func Stream(cl *ptykeeper.Client, name string, buf []byte, headroom int, write func([]byte) error) (code int, msg string) {
 	var err error
 	for {
@@ -290,6 +305,9 @@ func Stream(cl *ptykeeper.Client, name string, buf []byte, headroom int, write f
 		if err != nil {
 			break
 		}
+	}
+	if errors.Is(err, ptykeeper.ErrFrozen) {
+		return -1, ""
 	}
 	n := copy(buf[headroom:], ptykeeper.TerminalReset)
 	write(buf[:headroom+n])

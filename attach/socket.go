@@ -66,6 +66,17 @@ func Listen(path string) (*Listener, error) {
 	return &Listener{UnixListener: l, Path: path, lock: lock}, nil
 }
 
+// Adopt makes a Listener of a socket and a held lock inherited from an
+// earlier image of the daemon (an upgrade).
+func Adopt(l *net.UnixListener, path string, lock *os.File) *Listener {
+	l.SetUnlinkOnClose(true)
+	return &Listener{UnixListener: l, Path: path, lock: lock}
+}
+
+// Lock returns the lock file (held for the daemon's life): an upgrade
+// hands it to the new image.
+func (l *Listener) Lock() *os.File { return l.lock }
+
 // StopAccepting closes the listener and removes the socket, but keeps the
 // lock: a daemon shutting down holds it until its programs are stopped, so
 // that no second daemon starts the same sessions meanwhile.

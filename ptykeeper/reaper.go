@@ -17,6 +17,7 @@
 package ptykeeper
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,6 +33,7 @@ import (
 type reapHooks struct {
 	beforeReap func() // the child is dead but not reaped: its pid is still ours
 	onExit     func(ExitStatus)
+	helper     bool // not a session's program: reaped even while paused
 }
 
 type reaperState struct {
@@ -172,6 +174,18 @@ func (r *reaperState) reapAll() {
 	}
 	var ready []done
 	r.mu.Lock()
+	if r.paused {
+		// Only helpers (the dry run of an upgrade) are reaped now; a
+		// program that died stays a zombie for its next owner.
+		for pid, h := range r.waiting {
+			if h.helper {
+				if dead, err := waitDead(pid, unix.WNOHANG); err == nil && dead == pid {
+					delete(r.waiting, pid)
+					ready = append(ready, done{h.onExit, reap(pid)})
+				}
+			}
+		}
+	}
 	for !r.paused {
 		pid, err := waitDead(-1, unix.WNOHANG)
 		if err != nil || pid <= 0 {
@@ -216,7 +230,7 @@ func (r *reaperState) start(cmd *exec.Cmd, h *reapHooks) (int, error) {
 func (r *reaperState) wait(pid int, h *reapHooks) {
 	_, err := waitDead(pid, 0)
 	r.mu.Lock()
-	for r.paused && r.waiting[pid] == h {
+	for r.paused && r.waiting[pid] == h && !h.helper {
 		r.resumed.Wait()
 	}
 	if r.waiting[pid] != h {
@@ -233,6 +247,25 @@ func (r *reaperState) wait(pid int, h *reapHooks) {
 	}
 	h.beforeReap()
 	h.onExit(reap(pid))
+}
+
+// StartHelper starts cmd, a helper process rather than a session's
+// program (an upgrade's dry run), through the reaper, and returns how to
+// wait for it: the exit code, or -1 and how it ended. In the daemon, where
+// one loop reaps every child, exec.Cmd.Wait must not be used.
+func StartHelper(cmd *exec.Cmd) (wait func() (int, error), err error) {
+	exited := make(chan ExitStatus, 1)
+	h := &reapHooks{beforeReap: func() {}, onExit: func(st ExitStatus) { exited <- st }, helper: true}
+	if _, err := reaper.start(cmd, h); err != nil {
+		return nil, err
+	}
+	return func() (int, error) {
+		st := <-exited
+		if st.Signal != 0 {
+			return -1, errors.New(st.String())
+		}
+		return st.Code, nil
+	}, nil
 }
 
 // closeOnExec marks every fd above 2 close-on-exec, so a program gets only

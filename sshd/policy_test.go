@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,10 @@ import (
 type reloads struct{ n atomic.Int32 }
 
 func (r *reloads) Reload() (string, error) { r.n.Add(1); return "", nil }
+
+func (r *reloads) Upgrade(ctl.UpgradeRequest) (string, error) {
+	return "", errors.New("not in this test")
+}
 
 // A plain key may use the sessions but change nothing: each command that
 // changes something is refused, says which setting grants it, is logged

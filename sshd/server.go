@@ -48,6 +48,9 @@ type Server struct {
 	done     chan struct{} // closed by Shutdown: ends penalty waits
 	stopOnce sync.Once
 	wg       sync.WaitGroup
+
+	chMu     sync.Mutex // guards channels
+	channels map[*sessionState]struct{}
 }
 
 // ctxKey names what the server keeps in a connection's context.

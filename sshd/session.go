@@ -78,6 +78,8 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 	}
 	defer ch.Close()
 	ss := &sessionState{ch: ch, login: g, addr: conn.RemoteAddr().String(), resized: make(chan struct{}, 1)}
+	s.track(ss, true)
+	defer s.track(ss, false)
 	cctx, cancel := context.WithCancel(context.Background())
 	var run sync.WaitGroup
 	// Deferred in this order so that, when the channel is gone, what runs in
@@ -144,6 +146,48 @@ func (s *Server) handleSession(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.N
 			req.Reply(false, nil)
 		}
 	}
+}
+
+func (s *Server) track(ss *sessionState, add bool) {
+	s.chMu.Lock()
+	defer s.chMu.Unlock()
+	if !add {
+		delete(s.channels, ss)
+		return
+	}
+	if s.channels == nil {
+		s.channels = map[*sessionState]struct{}{}
+	}
+	s.channels[ss] = struct{}{}
+}
+
+// Goodbye ends every session channel with notice (a line, on the client's
+// stderr, after a terminal reset for an attached terminal) and the exit
+// status code: an SSH connection cannot be carried over an upgrade (its
+// keys live in this process), so its client is asked to reconnect. It
+// returns how many channels it ended.
+func (s *Server) Goodbye(notice string, code int) int {
+	s.chMu.Lock()
+	list := make([]*sessionState, 0, len(s.channels))
+	for ss := range s.channels {
+		list = append(list, ss)
+	}
+	s.chMu.Unlock()
+	for _, ss := range list {
+		ss.mu.Lock()
+		pty := ss.pty
+		ss.mu.Unlock()
+		msg := notice + "\n"
+		if pty {
+			ss.ch.Write([]byte(ptykeeper.TerminalReset))
+			msg = "\r\n" + notice + "\r\n"
+		}
+		ss.ch.Stderr().Write([]byte(msg))
+		ss.ch.SendRequest("exit-status", false, gossh.Marshal(exitStatus{uint32(code)}))
+		ss.ch.CloseWrite()
+		ss.ch.Close()
+	}
+	return len(list)
 }
 
 // runCommand runs what the client asked for, or the key's forced command,

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/ctl"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/handover"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
@@ -42,6 +44,7 @@ Global flag (before the command):
 
 func main() {
 	ptykeeper.RunExecHelper()
+	handover.RunCheck(decodeImage) // an upgrade's dry run: answers and exits
 	if len(os.Args) > 1 && os.Args[1] == demoArg {
 		os.Exit(testprog.Run("demo", os.Args[2:]))
 	}
@@ -87,7 +90,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "completion":
 		return completion(args[1:], stdout, stderr)
 	case "version", "--version":
+		// This binary's version, and the running daemon's if there is one
+		// (after an upgrade, or a package update, they can differ).
 		fmt.Fprintln(stdout, ctl.Version())
+		var daemon bytes.Buffer
+		if attach.Command(clientSocket(socket, io.Discard), []string{"version"}, &daemon, io.Discard) == 0 {
+			fmt.Fprintf(stdout, "daemon: %s", daemon.String())
+		}
 		return 0
 	case "serve":
 		return serve(socket, args[1:], stderr)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/ptykeeper/ptykeeper/attach"
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/config"
+	"github.com/ptykeeper/ptykeeper/ptykeeper/handover"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/logfile"
 	"github.com/ptykeeper/ptykeeper/sshd"
 )
@@ -135,9 +137,14 @@ type daemonState struct {
 	opts *serveOptions
 	k    *ptykeeper.Keeper
 	log  *slog.Logger
-	mu   sync.Mutex     // one reload at a time; guards cfg and ssh
+	mu   sync.Mutex     // one reload or upgrade at a time; guards cfg and ssh
 	cfg  *config.Config // the config in force
 	ssh  *sshd.Server   // nil: SSH is off
+
+	l            *attach.Listener
+	srv          *attach.Server
+	sshListeners []net.Listener
+	exe          string // the binary this daemon runs: the default for upgrade
 }
 
 // Reload re-reads the config and applies it: the sessions' differences (see
@@ -221,6 +228,14 @@ func logSink(cfg *config.Config) func(string) (ptykeeper.LineSink, error) {
 }
 
 func serve(socket string, args []string, stderr io.Writer) int {
+	// An upgrade re-executed us in place: take over instead of starting.
+	if state, ok, err := handover.Resume(); ok || err != nil {
+		if err != nil {
+			fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
+			return 1
+		}
+		return resumeDaemon(state, stderr)
+	}
 	o, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -255,6 +270,54 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 	// Take the --detach parent's pipe, and its variable out of our
 	// environment, before any program can inherit either.
 	readyFile()
+	if err := ptykeeper.EnableSubreaper(); err != nil {
+		log.Warn("orphans will not be reaped", "err", err)
+	}
+	if err := claimPidfile(o.pidfile); err != nil {
+		return fail(stderr, 1, err)
+	}
+	l, err := attach.Listen(o.socket)
+	if err != nil {
+		return fail(stderr, 1, err)
+	}
+	writePidfile(o.pidfile)
+	exe, _ := os.Executable()
+	k := ptykeeper.New(ptykeeper.Options{SizePolicy: cfg.SizePolicy, Logger: log, Sink: logSink(cfg)})
+	d := &daemonState{opts: o, k: k, log: log, cfg: cfg, l: l, exe: exe}
+	d.srv = &attach.Server{Keeper: k, Daemon: d, Log: log}
+	served := make(chan error, 1)
+	sshSrv, lns, err := startSSH(cfg, k, d, log, served)
+	if err != nil {
+		l.Close()
+		removePidfile(o.pidfile)
+		return fail(stderr, 1, err)
+	}
+	d.mu.Lock()
+	d.ssh, d.sshListeners = sshSrv, lns
+	d.mu.Unlock()
+
+	if ch, err := k.Apply(specs); err != nil {
+		for name, err := range ch.Failed {
+			log.Error("session not started", "session", name, "err", err)
+		}
+	}
+	// Accepted only now: a client that connected early (the socket exists
+	// since Listen) waits in the backlog instead of finding no session.
+	go func() { served <- d.srv.Serve(l.UnixListener) }()
+	log.Info("serving", "socket", o.socket, "sessions", strings.Join(k.Names(), ","), "config", cfg.Path, "pid", os.Getpid())
+	if names := k.Names(); len(names) > 0 {
+		log.Info("attach with: ptykeeper attach " + names[0])
+	}
+	sd.SdNotify(false, sd.SdNotifyReady)
+	notifyParentReady()
+	return d.loop(served)
+}
+
+// loop serves until SIGTERM or SIGINT (or the socket server failing), then
+// stops every program and exits.
+func (d *daemonState) loop(served chan error) int {
+	log, k := d.log, d.k
+	defer removePidfile(d.opts.pidfile)
 	if p := os.Getenv("PTYKEEPER_CPUPROFILE"); p != "" { // for benchmarks
 		if f, err := os.Create(p); err == nil {
 			pprof.StartCPUProfile(f)
@@ -265,45 +328,6 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 	// ignores HUP): Notify resets them to default in programs we start.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGPIPE)
-	if err := ptykeeper.EnableSubreaper(); err != nil {
-		log.Warn("orphans will not be reaped", "err", err)
-	}
-	if err := claimPidfile(o.pidfile); err != nil {
-		return fail(stderr, 1, err)
-	}
-	defer removePidfile(o.pidfile)
-	l, err := attach.Listen(o.socket)
-	if err != nil {
-		return fail(stderr, 1, err)
-	}
-	writePidfile(o.pidfile)
-	k := ptykeeper.New(ptykeeper.Options{SizePolicy: cfg.SizePolicy, Logger: log, Sink: logSink(cfg)})
-	d := &daemonState{opts: o, k: k, log: log, cfg: cfg}
-	srv := &attach.Server{Keeper: k, Daemon: d, Log: log}
-	served := make(chan error, 1)
-	sshSrv, err := startSSH(cfg, k, d, log, served)
-	if err != nil {
-		l.Close()
-		return fail(stderr, 1, err)
-	}
-	d.mu.Lock()
-	d.ssh = sshSrv
-	d.mu.Unlock()
-
-	if ch, err := k.Apply(specs); err != nil {
-		for name, err := range ch.Failed {
-			log.Error("session not started", "session", name, "err", err)
-		}
-	}
-	// Accepted only now: a client that connected early (the socket exists
-	// since Listen) waits in the backlog instead of finding no session.
-	go func() { served <- srv.Serve(l.UnixListener) }()
-	log.Info("serving", "socket", o.socket, "sessions", strings.Join(k.Names(), ","), "config", cfg.Path, "pid", os.Getpid())
-	if names := k.Names(); len(names) > 0 {
-		log.Info("attach with: ptykeeper attach " + names[0])
-	}
-	sd.SdNotify(false, sd.SdNotifyReady)
-	notifyParentReady()
 	stopWatchdog := watchdog()
 	defer stopWatchdog()
 
@@ -314,7 +338,7 @@ loop:
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGTERM, syscall.SIGINT:
-				log.Info("shutting down", "signal", sig.String())
+				log.Info("shutting down", "signal", sig.String(), "note", upgradeNote)
 				break loop
 			case syscall.SIGHUP:
 				// Not in this loop: a reload that stops programs must not
@@ -333,8 +357,11 @@ loop:
 		}
 	}
 	sd.SdNotify(false, sd.SdNotifyStopping)
-	l.StopAccepting()
-	defer l.Close() // the single-daemon lock goes last, once the programs are stopped
+	d.l.StopAccepting()
+	defer d.l.Close() // the single-daemon lock goes last, once the programs are stopped
+	d.mu.Lock()
+	sshSrv := d.ssh
+	d.mu.Unlock()
 	if sshSrv != nil {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		sshSrv.Shutdown(sctx)
@@ -346,7 +373,7 @@ loop:
 		log.Error("shutdown incomplete", "err", err)
 		code = 1
 	}
-	srv.Close()
+	d.srv.Close()
 	log.Info("stopped")
 	return code
 }

@@ -30,19 +30,28 @@ func sshPolicy(cfg *config.Config) sshd.Policy {
 
 // startSSH starts the SSH server unless it is off; nil when it did not
 // start and that is only worth a warning.
-func startSSH(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog.Logger, served chan<- error) (*sshd.Server, error) {
+func startSSH(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog.Logger, served chan<- error) (*sshd.Server, []net.Listener, error) {
+	return startSSHOn(cfg, k, d, log, served, nil)
+}
+
+// startSSHOn is startSSH on listeners already open (adopted after an
+// upgrade), or, with none, on the config's addresses.
+func startSSHOn(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog.Logger, served chan<- error, adopted []net.Listener) (*sshd.Server, []net.Listener, error) {
 	c := cfg.SSH
-	if len(c.Listen) == 0 {
-		return nil, nil
+	if len(c.Listen) == 0 && len(adopted) == 0 {
+		return nil, nil, nil
 	}
 	// notStarted is an error when SSH was asked for, else a warning.
-	notStarted := func(err error, hint string) (*sshd.Server, error) {
+	notStarted := func(err error, hint string) (*sshd.Server, []net.Listener, error) {
 		err = fmt.Errorf("SSH not started: %w%s", err, hint)
+		for _, l := range adopted {
+			l.Close()
+		}
 		if c.ListenGiven {
-			return nil, err
+			return nil, nil, err
 		}
 		log.Warn(err.Error())
-		return nil, nil
+		return nil, nil, nil
 	}
 	keys := &sshd.KeyStore{Path: c.AuthorizedKeys, Log: log}
 	n, err := keys.Load()
@@ -57,16 +66,22 @@ func startSSH(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog.L
 	if err != nil {
 		return notStarted(err, "")
 	}
-	var listeners []net.Listener
+	listeners := adopted
 	var addrs []string
+	for _, ln := range adopted {
+		addrs = append(addrs, ln.Addr().String())
+	}
 	for _, a := range c.Listen {
+		if len(adopted) > 0 {
+			break
+		}
 		ln, err := net.Listen("tcp", a)
 		if err != nil {
 			if c.ListenGiven {
 				for _, l := range listeners {
 					l.Close()
 				}
-				return nil, fmt.Errorf("SSH: %w", err)
+				return nil, nil, fmt.Errorf("SSH: %w", err)
 			}
 			log.Warn("SSH: not listening on "+a, "err", err)
 			continue
@@ -91,7 +106,7 @@ func startSSH(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog.L
 	log.Info("ssh listening", "addr", strings.Join(addrs, ","), "loopback_only", loopbackOnly(listeners),
 		"host_key", gossh.FingerprintSHA256(host.PublicKey()), "host_key_file", c.HostKey, "new_host_key", created,
 		"authorized_keys", c.AuthorizedKeys, "keys", n, "grants", len(c.Grants))
-	return srv, nil
+	return srv, listeners, nil
 }
 
 func loopbackOnly(ls []net.Listener) bool {

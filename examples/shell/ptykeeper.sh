@@ -12,12 +12,18 @@ ptk() {
 }
 
 # ptk_loop NAME: attach, and after a dropped connection (ssh exits 255)
-# reconnect until you detach on purpose (exit 0) or the program ends.
+# reconnect until you detach on purpose (exit 0) or the program ends. When
+# the daemon is being upgraded (`ptykeeper upgrade`; exit 75) it reconnects
+# at once.
 ptk_loop() {
   while :; do
     ptk "$@"
     status=$?
-    [ "$status" -eq 255 ] || return "$status"
+    case "$status" in
+      75) continue ;;
+      255) ;;
+      *) return "$status" ;;
+    esac
     printf '[connection lost; reconnecting in 2s, Ctrl-C to stop]\n' >&2
     sleep "${PTYKEEPER_RETRY:-2}"
   done

@@ -340,8 +340,17 @@ func cmdReload(_ context.Context, e *Env, _ []string) error {
 	return err
 }
 
-// cmdUpgrade holds upgrade's place in the table (and its right) until the
-// command exists (issue 12).
-func cmdUpgrade(_ context.Context, e *Env, _ []string) error {
-	return errors.New("not available yet in this version")
+func cmdUpgrade(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "upgrade")
+	binary := fs.String("binary", "", "the new ptykeeper binary (default: the file the daemon was started from)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long the new binary may take to check the state and take over")
+	if err := parse(fs, args, 0, "[--binary PATH] [--timeout 30s]"); err != nil {
+		return err
+	}
+	if e.Daemon == nil {
+		return errors.New("this daemon cannot be upgraded in place")
+	}
+	msg, err := e.Daemon.Upgrade(UpgradeRequest{Binary: *binary, Timeout: *timeout, Reply: e.Conn})
+	io.WriteString(e.Stdout, msg)
+	return err
 }

@@ -19,6 +19,8 @@ const Usage = `Commands:
                                       Enter, Tab, Escape, Up, C-c, M-x (-l: all literal)
   logs [-n N] [-f] NAME               print the last N lines of output (-f: follow)
   reload                              re-read the config file
+  upgrade [--binary PATH] [--timeout 30s]
+                                      replace the daemon's binary in place; programs keep running
   version                             the daemon's version
   help                                this text
 
@@ -82,6 +84,7 @@ Examples:
 	"snapshot": "ptykeeper snapshot [--ansi] NAME\n\nPrint the current screen as text (like tmux capture-pane -p).\n  --ansi  keep colours and attributes\n",
 	"send":     "ptykeeper send [-l] NAME KEY...\n\nType into a session. Arguments are text, or key names: Enter Tab Escape\nSpace BSpace Up Down Left Right Home End PageUp PageDown Delete Insert\nF1-F4, C-x (Ctrl), M-x (Alt). -l: every argument is literal text.\n\nExample:\n  ptykeeper send irc '/join #go' Enter\n",
 	"logs":     "ptykeeper logs [-n 50] [-f] NAME\n\nPrint the last N lines of output, escape sequences removed. -f: follow.\nFiles with timestamps are in LOG_DIR/NAME/current when log_dir is set.\n",
+	"upgrade":  "ptykeeper upgrade [--binary PATH] [--timeout 30s]\n\nReplace the running daemon with a new binary (default: the file it was\nstarted from, e.g. after a package upgrade installed a new one) without\nending a program: the daemon re-executes itself in place (same pid), hands\nover every session, program, screen and log, and local clients stay\nattached. SSH clients are asked to reconnect (exit status 75). If the new\nbinary cannot take over, nothing changes and the reason is printed.\n`systemctl restart` and SIGTERM still end the programs.\n",
 	"reload":   "ptykeeper reload\n\nRe-read the config file: unchanged sessions are untouched, changed ones\nrestart, removed ones stop, new ones start. An invalid file changes nothing\nand the error is printed. (Same as SIGHUP to the daemon.)\n",
 	"check":    "ptykeeper check [-c FILE] [--effective]\n\nValidate a config file without starting anything.\n  --effective  print the config with every default filled in (TOML that\n               ptykeeper reads back); without a file, the defaults of\n               'ptykeeper serve'\n",
 	"ssh-config": `ptykeeper ssh-config NAME --host HOST [--port 2222] [--user USER] [--identity FILE]

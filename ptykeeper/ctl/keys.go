@@ -26,6 +26,20 @@ var DefaultDetachKey = DetachKey{}
 
 const defaultDetachByte = 0x1c // Ctrl-\
 
+// MarshalText writes the key as ParseDetachKey reads it (the daemon's state
+// carries it across an upgrade).
+func (k DetachKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads what MarshalText wrote.
+func (k *DetachKey) UnmarshalText(b []byte) error {
+	v, err := ParseDetachKey(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
 // Byte returns the detach byte, and false for none.
 func (k DetachKey) Byte() (byte, bool) {
 	switch k.code {

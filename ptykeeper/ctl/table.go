@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
 )
@@ -22,6 +23,20 @@ type Daemon interface {
 	// Reload re-reads the config and applies it; the text says what
 	// changed, and what could not be changed without a restart.
 	Reload() (string, error)
+	// Upgrade replaces the daemon's binary in place, keeping every
+	// program (see cmd/ptykeeper/upgrade.go). When it succeeds with a
+	// Reply connection, it does not return: the new daemon answers on it.
+	Upgrade(UpgradeRequest) (string, error)
+}
+
+// UpgradeRequest is what `upgrade` asks for.
+type UpgradeRequest struct {
+	Binary  string        // "": the file the daemon was started from
+	Timeout time.Duration // for the new binary to check the state and take over
+	// Reply is the local connection the command came on: it is carried
+	// over, and the new daemon writes the answer and the exit status.
+	// nil (SSH): the connection ends with the old daemon.
+	Reply any
 }
 
 // Caller is who runs a command, as the transport knows them. A nil Caller
@@ -41,8 +56,9 @@ type Caller interface {
 // discard.
 type Env struct {
 	Keeper *ptykeeper.Keeper
-	Daemon Daemon // nil: reload unsupported
+	Daemon Daemon // nil: reload and upgrade unsupported
 	Caller Caller // nil: the local owner
+	Conn   any    // the transport's connection, if it can be carried over an upgrade
 	Stdout io.Writer
 	Stderr io.Writer
 }
