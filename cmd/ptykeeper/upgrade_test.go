@@ -135,10 +135,17 @@ func floodLog(t *testing.T, dir string, last int) {
 	var text string
 	if !testprog.WaitFor(wait, func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "flood", "current"))
-		text = string(b)
-		return strings.Contains(text, "flood-end")
+		return strings.Contains(string(b), "flood-end")
 	}) {
-		t.Fatalf("no flood-end in the log (%d bytes)", len(text))
+		t.Fatal("no flood-end in the log")
+	}
+	for i := 10; i >= 0; i-- { // rotated files, oldest first, then current
+		name := "current"
+		if i > 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "flood", name))
+		text += string(b)
 	}
 	next := 1
 	for _, l := range strings.Split(text, "\n") {
