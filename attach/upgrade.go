@@ -109,15 +109,17 @@ func (a *attachConn) serve() (code int, msg string, frozen bool) {
 		_, err := a.c.Write(p)
 		return err
 	})
-	<-acksDone
 	if code >= 0 {
-		a.cl.Close()
+		a.cl.Close() // ends the acknowledgements
+		<-acksDone
 		a.c.SetReadDeadline(time.Unix(1, 0)) // ends the reader
 		<-inputDone
 		a.c.SetReadDeadline(time.Time{})
 		return code, msg, false
 	}
-	// Frozen: the reader stops at its deadline, between two frames.
+	// Frozen: the client was kicked, which ends the acknowledgements; the
+	// reader stops at its deadline, between two frames.
+	<-acksDone
 	a.c.SetReadDeadline(time.Unix(1, 0))
 	<-inputDone
 	a.c.SetReadDeadline(time.Time{})
