@@ -20,6 +20,7 @@ type inputSender struct {
 	cond     sync.Cond
 	queued   []byte
 	inFlight int
+	sending  bool // a send is under way (keeps the order)
 	closed   bool
 }
 
@@ -30,9 +31,23 @@ func newInputSender(send func(byte, []byte) error) *inputSender {
 	return s
 }
 
-// add queues keystrokes; it never blocks.
+// add passes keystrokes on; it never waits for the program. With nothing
+// queued or being sent and room in the window, the caller sends them
+// itself: a keystroke's echo should not wait for a goroutine to wake up.
+// Otherwise they queue for the sending goroutine.
 func (s *inputSender) add(p []byte) {
 	s.mu.Lock()
+	if !s.sending && !s.closed && len(s.queued) == 0 && s.inFlight+len(p) <= InputWindow {
+		s.sending = true
+		s.inFlight += len(p)
+		s.mu.Unlock()
+		s.send(TypeData, p)
+		s.mu.Lock()
+		s.sending = false
+		s.cond.Signal()
+		s.mu.Unlock()
+		return
+	}
 	defer s.mu.Unlock()
 	n := min(len(p), maxQueuedInput-len(s.queued))
 	s.queued = append(s.queued, p[:max(n, 0)]...)
@@ -59,7 +74,7 @@ func (s *inputSender) loop() {
 	buf := make([]byte, 0, 32<<10)
 	for {
 		s.mu.Lock()
-		for !s.closed && (len(s.queued) == 0 || s.inFlight >= InputWindow) {
+		for !s.closed && (len(s.queued) == 0 || s.inFlight >= InputWindow || s.sending) {
 			s.cond.Wait()
 		}
 		if s.closed {
@@ -73,8 +88,13 @@ func (s *inputSender) loop() {
 			s.queued = nil
 		}
 		s.inFlight += n
+		s.sending = true
 		s.mu.Unlock()
-		if s.send(TypeData, buf) != nil {
+		err := s.send(TypeData, buf)
+		s.mu.Lock()
+		s.sending = false
+		s.mu.Unlock()
+		if err != nil {
 			return
 		}
 	}

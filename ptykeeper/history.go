@@ -10,6 +10,7 @@ import (
 	"compress/flate"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 const historyBlockSize = 16 << 10
@@ -32,7 +33,13 @@ type History struct {
 	spare    []byte // a dropped block's buffer, reused: no garbage in steady state
 	seq      uint64 // lines ever added: the next line's number
 	watchers map[chan struct{}]struct{}
+	// compactable is set when a block other than the newest is
+	// uncompressed: only then is there work for Compact.
+	compactable atomic.Bool
 }
+
+// Compactable reports whether Compact has work to do.
+func (h *History) Compactable() bool { return h.compactable.Load() }
 
 // NewHistory keeps at most maxLines lines.
 func NewHistory(maxLines int) *History {
@@ -55,6 +62,9 @@ func (h *History) Add(line []byte) {
 		}
 		h.blocks = append(h.blocks, &histBlock{raw: buf[:0]})
 		n++
+		if n > 1 && h.blocks[n-2].raw != nil {
+			h.compactable.Store(true)
+		}
 	}
 	b := h.blocks[n-1]
 	b.raw = append(b.raw, line...)
@@ -97,6 +107,7 @@ func (h *History) Compact() {
 	}
 	// Compaction can leave the block slice's backing array oversized.
 	h.blocks = append([]*histBlock(nil), h.blocks...)
+	h.compactable.Store(false)
 }
 
 // Watch returns a channel that gets a wake-up (one slot) whenever lines are

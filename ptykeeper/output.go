@@ -151,11 +151,17 @@ func (s *Session) setSink(sink LineSink) {
 	}
 }
 
-// noteOutputLocked arms the compaction timer, once per burst: no timer
-// work per chunk, none at all while the program is quiet.
+// noteOutputLocked arms the compaction timer when there is something to
+// give back (history blocks to compress, a ring that grew), once per burst:
+// no timer work per chunk, and none at all for a program that prints a
+// line now and then.
 func (s *Session) noteOutputLocked() {
-	s.lastOutput = time.Now()
-	if !s.compactArmed {
+	if s.compactArmed {
+		s.lastOutput = time.Now()
+		return
+	}
+	if s.hist.Compactable() || s.ring.Grown() {
+		s.lastOutput = time.Now()
 		s.compactArmed = true
 		s.compactTimer.Reset(compactWait)
 	}

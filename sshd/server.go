@@ -51,6 +51,31 @@ type Server struct {
 
 	chMu     sync.Mutex // guards channels
 	channels map[*sessionState]struct{}
+
+	// Set by SetKeys and SetDetachKey (a reload); nil: Keys, DetachKey.
+	keys      atomic.Pointer[KeyStore]
+	detachKey atomic.Pointer[ctl.DetachKey]
+}
+
+// SetKeys replaces the authorized keys (a reload naming another file):
+// new logins are checked against k, connections already in stay.
+func (s *Server) SetKeys(k *KeyStore) { s.keys.Store(k) }
+
+// SetDetachKey changes the detach key of attaches that start from now.
+func (s *Server) SetDetachKey(k ctl.DetachKey) { s.detachKey.Store(&k) }
+
+func (s *Server) keyStore() *KeyStore {
+	if k := s.keys.Load(); k != nil {
+		return k
+	}
+	return s.Keys
+}
+
+func (s *Server) defaultDetachKey() ctl.DetachKey {
+	if k := s.detachKey.Load(); k != nil {
+		return *k
+	}
+	return s.DetachKey
 }
 
 // ctxKey names what the server keeps in a connection's context.
@@ -142,7 +167,7 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 
 func (s *Server) verifiedKey(ctx ssh.Context, conn gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
 	addr := conn.RemoteAddr().String()
-	login, perms, reason, err := s.Keys.Check(conn.User(), conn.RemoteAddr(), key)
+	login, perms, reason, err := s.keyStore().Check(conn.User(), conn.RemoteAddr(), key)
 	if err != nil {
 		s.log().Warn("ssh auth failed", "addr", addr, "user", conn.User(), "key", gossh.FingerprintSHA256(key), "reason", reason)
 		return nil, err
@@ -165,7 +190,7 @@ func (s *Server) verifiedKey(ctx ssh.Context, conn gossh.ConnMetadata, key gossh
 // keeps no state: the decision that counts is made again for the verified
 // key.
 func (s *Server) offeredKey(ctx ssh.Context, key ssh.PublicKey) bool {
-	_, _, reason, err := s.Keys.Check(ctx.User(), ctx.RemoteAddr(), key)
+	_, _, reason, err := s.keyStore().Check(ctx.User(), ctx.RemoteAddr(), key)
 	if err != nil {
 		s.log().Info("ssh key refused", "addr", ctx.RemoteAddr().String(), "user", ctx.User(), "key", gossh.FingerprintSHA256(key), "reason", reason)
 		return false

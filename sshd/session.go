@@ -262,7 +262,7 @@ func (s *Server) attach(ctx context.Context, ss *sessionState, args []string, st
 		fmt.Fprintf(stderr, "ptykeeper attach: %v\n", err)
 		return 2
 	}
-	key := s.DetachKey
+	key := s.defaultDetachKey()
 	if a.DetachKey != nil {
 		key = *a.DetachKey
 	}

@@ -117,3 +117,53 @@ func TestFaultAttachRightAfterStart(t *testing.T) {
 		d.stop()
 	}
 }
+
+// Signal storms: a hundred SIGHUPs and SIGUSR2s leave the daemon answering
+// at once with no fd more; a storm of SIGTERMs stops it once, cleanly,
+// with its programs.
+func TestFaultSignalStorms(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pk.toml")
+	writeConfig(t, cfg, "log_dir = \""+filepath.Join(dir, "logs")+"\"\n[session.c]\ncommand = \"sh -c 'while :; do echo tick; sleep 0.05; done'\"\n")
+	d := startDaemon(t, "-c", cfg)
+	pid := d.cmd.Process.Pid
+	if !testprog.WaitFor(wait, func() bool { return statusPid(t, d, "c") != "" }) {
+		t.Fatalf("session not up:\n%s", d.log)
+	}
+	prog, _ := strconv.Atoi(statusPid(t, d, "c"))
+	fds := func() int { ents, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd"); return len(ents) }
+	before := fds()
+	for range 100 {
+		d.cmd.Process.Signal(syscall.SIGHUP)
+		d.cmd.Process.Signal(syscall.SIGUSR2)
+	}
+	best := time.Hour
+	for range 3 {
+		start := time.Now()
+		if out, code := d.run("ls"); code != 0 || !strings.Contains(out, "RUNNING") {
+			t.Fatalf("ls after the storm: %d %s", code, out)
+		}
+		best = min(best, time.Since(start))
+	}
+	if best > 100*time.Millisecond {
+		t.Errorf("ls took %v after a signal storm", best)
+	}
+	if p, _ := strconv.Atoi(statusPid(t, d, "c")); p != prog {
+		t.Fatalf("the program was restarted by reloads of an unchanged config: %d, was %d", p, prog)
+	}
+	if !testprog.WaitFor(wait, func() bool { return fds() <= before }) {
+		t.Fatalf("fds: %d before the storm, %d after", before, fds())
+	}
+	for range 20 {
+		d.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	if code := d.stop(); code != 0 {
+		t.Fatalf("exit %d after a SIGTERM storm:\n%s", code, d.log)
+	}
+	if strings.Count(d.log.String(), "msg=stopped") != 1 {
+		t.Fatalf("stopped more than once:\n%s", d.log)
+	}
+	if syscall.Kill(prog, 0) == nil {
+		t.Fatal("the program outlived the daemon")
+	}
+}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
@@ -78,4 +80,52 @@ func TestReloadDoesNotDelaySIGTERM(t *testing.T) {
 		t.Fatalf("SIGTERM waited for the reload:\n%s", l)
 	}
 	d.stop()
+}
+
+// A reload applies the [ssh] table and the detach key while running: a
+// new listen address answers, the dropped one does not, another
+// authorized_keys file and detach key apply to new attaches, and the SSH
+// client attached meanwhile stays attached.
+func TestReloadSSHKeepsClients(t *testing.T) {
+	h := newUserHome(t, true)
+	portB := freePort(t)
+	keys2 := filepath.Join(h.dir, ".ssh", "keys2")
+	pub, _ := os.ReadFile(h.key + ".pub")
+	os.WriteFile(keys2, pub, 0o600)
+	cfg := filepath.Join(h.dir, "pk.toml")
+	session := "[session.echo]\ncommand = \"sh -c 'stty raw -echo; exec cat'\"\n"
+	writeConfig(t, cfg, "[ssh]\nlisten = \"127.0.0.1:"+h.port+"\"\n"+session)
+	d := h.serve(t, "-c", cfg)
+	view, ptmx, exit := h.ssh(t, []string{"-t"}, "localhost", "attach", "echo")
+	ptmx.Write([]byte("before"))
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(view.Text(), "before") }) {
+		t.Fatalf("ssh client not attached:\n%s\n%s", view.Text(), d.log)
+	}
+	writeConfig(t, cfg, "detach_key = \"^A\"\n[ssh]\nlisten = \"127.0.0.1:"+portB+"\"\nauthorized_keys = \""+keys2+"\"\n"+session)
+	out, code := h.client("reload")
+	if code != 0 || !strings.Contains(out, "ssh.listen +127.0.0.1:"+portB) || !strings.Contains(out, "ssh.listen -127.0.0.1:"+h.port) ||
+		!strings.Contains(out, "ssh.authorized_keys") || !strings.Contains(out, "detach_key") {
+		t.Fatalf("reload: %d %s", code, out)
+	}
+	ptmx.Write([]byte("-after"))
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(view.Text(), "before-after") }) {
+		t.Fatalf("the attached SSH client was dropped by the reload:\n%s", view.Text())
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+h.port, time.Second); err == nil {
+		c.Close()
+		t.Fatal("the dropped address still answers")
+	}
+	h.port = portB
+	view2, ptmx2, exit2 := h.ssh(t, []string{"-t"}, "localhost", "attach", "echo")
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(view2.Text(), "before-after") }) {
+		t.Fatalf("no attach on the new address:\n%s", view2.Text())
+	}
+	ptmx2.Write([]byte{0x01}) // the new detach key, Ctrl-A
+	if code := exit2(); code != 0 {
+		t.Fatalf("the new detach key did not detach: exit %d", code)
+	}
+	ptmx.Write([]byte{0x1c}) // the first client keeps the key it attached with
+	if code := exit(); code != 0 {
+		t.Fatalf("first client: exit %d", code)
+	}
 }

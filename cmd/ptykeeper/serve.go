@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"reflect"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -144,7 +143,9 @@ type daemonState struct {
 	l            *attach.Listener
 	srv          *attach.Server
 	sshListeners []net.Listener
-	exe          string // the binary this daemon runs: the default for upgrade
+	sshAddrs     []string   // the configured address each listener serves
+	served       chan error // a server failing stops the daemon
+	exe          string     // the binary this daemon runs: the default for upgrade
 }
 
 // Reload re-reads the config and applies it: the sessions' differences (see
@@ -194,9 +195,7 @@ func (d *daemonState) Reload() (string, error) {
 func (d *daemonState) applySettings(cfg *config.Config) (applied, restart []string) {
 	old := d.cfg
 	d.cfg = cfg
-	if d.ssh != nil {
-		d.ssh.SetPolicy(sshPolicy(cfg)) // grants and new_sessions_user, for new connections
-	}
+	applied, restart = d.applySSH(old, cfg)
 	if cfg.SizePolicy != old.SizePolicy {
 		d.k.SetSizePolicy(cfg.SizePolicy)
 		applied = append(applied, "size_policy")
@@ -210,9 +209,6 @@ func (d *daemonState) applySettings(cfg *config.Config) (applied, restart []stri
 	}
 	if cfg.StateDir != old.StateDir {
 		restart = append(restart, "state_dir")
-	}
-	if cfg.DetachKey != old.DetachKey || !reflect.DeepEqual(cfg.SSH, old.SSH) {
-		restart = append(restart, "ssh/detach_key")
 	}
 	return applied, restart
 }
@@ -286,6 +282,7 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 	d := &daemonState{opts: o, k: k, log: log, cfg: cfg, l: l, exe: exe}
 	d.srv = &attach.Server{Keeper: k, Daemon: d, Log: log}
 	served := make(chan error, 1)
+	d.served = served
 	sshSrv, lns, err := startSSH(cfg, k, d, log, served)
 	if err != nil {
 		l.Close()
@@ -293,7 +290,7 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 		return fail(stderr, 1, err)
 	}
 	d.mu.Lock()
-	d.ssh, d.sshListeners = sshSrv, lns
+	d.ssh, d.sshListeners, d.sshAddrs = sshSrv, lns, listenAddrs(cfg, lns)
 	d.mu.Unlock()
 
 	if ch, err := k.Apply(specs); err != nil {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/ptykeeper/ptykeeper/ptykeeper"
@@ -94,14 +96,7 @@ func startSSHOn(cfg *config.Config, k *ptykeeper.Keeper, d ctl.Daemon, log *slog
 	}
 	srv := &sshd.Server{Keeper: k, Daemon: d, Keys: keys, HostKey: host, Log: log, DetachKey: cfg.DetachKey, Policy: sshPolicy(cfg)}
 	for _, ln := range listeners {
-		go func() {
-			if err := srv.Serve(ln); err != nil {
-				select {
-				case served <- err: // the daemon stops
-				default: // it is stopping already
-				}
-			}
-		}()
+		serveSSH(srv, ln, served)
 	}
 	log.Info("ssh listening", "addr", strings.Join(addrs, ","), "loopback_only", loopbackOnly(listeners),
 		"host_key", gossh.FingerprintSHA256(host.PublicKey()), "host_key_file", c.HostKey, "new_host_key", created,
@@ -116,4 +111,114 @@ func loopbackOnly(ls []net.Listener) bool {
 		}
 	}
 	return true
+}
+
+// serveSSH serves ln in the background. A listener closed on purpose (a
+// reload dropped its address) ends quietly; any other failure stops the
+// daemon.
+func serveSSH(srv *sshd.Server, ln net.Listener, served chan<- error) {
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			select {
+			case served <- err: // the daemon stops
+			default: // it is stopping already
+			}
+		}
+	}()
+}
+
+// applySSH applies a changed [ssh] table and detach key while the daemon
+// runs, keeping every SSH connection: addresses added are listened on,
+// addresses dropped are closed, another authorized_keys file, the grants
+// and the detach key apply to what starts from now. It names what it
+// applied, and what needs a restart (a new host key). d.mu is held.
+func (d *daemonState) applySSH(old, cfg *config.Config) (applied, restart []string) {
+	if d.ssh == nil {
+		if len(cfg.SSH.Listen) == 0 {
+			return nil, nil
+		}
+		srv, lns, err := startSSH(cfg, d.k, d, d.log, d.served)
+		if err != nil || srv == nil {
+			return nil, []string{fmt.Sprintf("ssh (not started: %v)", err)}
+		}
+		d.ssh, d.sshListeners, d.sshAddrs = srv, lns, listenAddrs(cfg, lns)
+		return []string{"ssh (started)"}, nil
+	}
+	d.ssh.SetPolicy(sshPolicy(cfg)) // grants and new_sessions_user, for new connections
+	if !reflect.DeepEqual(old.SSH.Grants, cfg.SSH.Grants) || old.SSH.NewSessionsUser != cfg.SSH.NewSessionsUser {
+		applied = append(applied, "ssh grants")
+	}
+	if cfg.DetachKey != old.DetachKey {
+		d.ssh.SetDetachKey(cfg.DetachKey)
+		applied = append(applied, "detach_key")
+	}
+	if cfg.SSH.AuthorizedKeys != old.SSH.AuthorizedKeys {
+		ks := &sshd.KeyStore{Path: cfg.SSH.AuthorizedKeys, Log: d.log}
+		if _, err := ks.Load(); err != nil {
+			restart = append(restart, fmt.Sprintf("ssh.authorized_keys (kept the old file: %v)", err))
+		} else {
+			d.ssh.SetKeys(ks)
+			applied = append(applied, "ssh.authorized_keys")
+		}
+	}
+	if cfg.SSH.HostKey != old.SSH.HostKey {
+		restart = append(restart, "ssh.host_key")
+	}
+	if !reflect.DeepEqual(cfg.SSH.Listen, old.SSH.Listen) {
+		a, r := d.relisten(cfg)
+		applied, restart = append(applied, a...), append(restart, r...)
+	}
+	return applied, restart
+}
+
+// relisten opens the addresses cfg adds and closes those it drops.
+func (d *daemonState) relisten(cfg *config.Config) (applied, restart []string) {
+	want := map[string]bool{}
+	for _, a := range cfg.SSH.Listen {
+		want[a] = true
+	}
+	var lns []net.Listener
+	var addrs []string
+	have := map[string]bool{}
+	for i, ln := range d.sshListeners {
+		if a := d.sshAddrs[i]; want[a] {
+			lns, addrs, have[a] = append(lns, ln), append(addrs, a), true
+			continue
+		}
+		ln.Close() // connections made through it stay
+		applied = append(applied, "ssh.listen -"+d.sshAddrs[i])
+	}
+	for _, a := range cfg.SSH.Listen {
+		if have[a] {
+			continue
+		}
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			restart = append(restart, fmt.Sprintf("ssh.listen %s (%v)", a, err))
+			continue
+		}
+		serveSSH(d.ssh, ln, d.served)
+		lns, addrs = append(lns, ln), append(addrs, a)
+		applied = append(applied, "ssh.listen +"+a)
+	}
+	d.sshListeners, d.sshAddrs = lns, addrs
+	d.log.Info("ssh listening", "addr", strings.Join(addrs, ","), "loopback_only", loopbackOnly(lns))
+	return applied, restart
+}
+
+// listenAddrs names each listener by the configured address it was opened
+// for.
+func listenAddrs(cfg *config.Config, lns []net.Listener) []string {
+	addrs := make([]string, len(lns))
+	for i, ln := range lns {
+		addrs[i] = ln.Addr().String()
+		for _, a := range cfg.SSH.Listen {
+			if host, port, err := net.SplitHostPort(a); err == nil {
+				if la, ok := ln.Addr().(*net.TCPAddr); ok && strconv.Itoa(la.Port) == port && (host == "" || net.ParseIP(host).Equal(la.IP)) {
+					addrs[i] = a
+				}
+			}
+		}
+	}
+	return addrs
 }

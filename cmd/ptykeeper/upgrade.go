@@ -55,6 +55,7 @@ type daemonImage struct {
 	SocketFD   int
 	LockFD     int
 	SSHFDs     []int
+	SSHAddrs   []string // the configured address of each
 	Sessions   []ptykeeper.SessionState
 	Clients    []attach.FrozenConn
 	CallerFD   int       // the connection `upgrade` came on; -1: none
@@ -205,6 +206,7 @@ func (d *daemonState) image(binary string, clients []attach.FrozenConn, f *ptyke
 			}
 			img.SSHFDs = append(img.SSHFDs, fd)
 		}
+		img.SSHAddrs = d.sshAddrs
 	}
 	for _, m := range f.Masters {
 		if _, err := add(m); err != nil {
@@ -287,10 +289,15 @@ func resumeDaemon(stateFile *os.File, stderr io.Writer) int {
 		sshLns = append(sshLns, ln)
 	}
 	served := make(chan error, 1)
+	d.served = served
 	if len(sshLns) > 0 {
 		d.ssh, d.sshListeners, err = startSSHOn(cfg, k, d, log, served, sshLns)
 		if err != nil {
 			log.Error("SSH not resumed", "err", err)
+		}
+		d.sshAddrs = img.SSHAddrs
+		if len(d.sshAddrs) != len(d.sshListeners) {
+			d.sshAddrs = listenAddrs(cfg, d.sshListeners)
 		}
 	}
 	notDrained := time.Since(img.FrozenAt)

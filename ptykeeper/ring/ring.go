@@ -106,6 +106,14 @@ func (r *Ring) resizeLocked(n int) {
 	r.buf, r.mask = nb, nmask
 }
 
+// Grown reports whether the ring is above its size at rest (Shrink has
+// work to do once its readers caught up).
+func (r *Ring) Grown() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.buf) > r.min
+}
+
 // Shrink returns the ring to its minimum size if every lossless reader has
 // caught up. Call it when output pauses.
 func (r *Ring) Shrink() {
