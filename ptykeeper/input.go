@@ -1,10 +1,15 @@
 // input.go owns the program's keyboard: the writing side of a run's PTY
 // master, and its window size.
 //
-// One goroutine per run alone writes the master and sets its size. Everybody
-// who types (attached clients, send, the screen model's query answers)
-// enqueues into one FIFO, so input reaches the program in the order it
-// arrived. A program that does not read its input blocks only that goroutine.
+// One goroutine per run owns the master's writing side: it alone waits for
+// the program to read, and alone sets the window size. Everybody who types
+// (attached clients, send, the screen model's query answers) goes through
+// one FIFO, so input reaches the program in the order it arrived; only
+// when the FIFO is empty and nothing is being written does a writer try
+// its bytes at once itself, without waiting (a keystroke's echo then does
+// not wait for the owner to wake up), and what the program does not take
+// goes into the FIFO. A program that does not read its input blocks only
+// the owner.
 // Each writer is an inputSource with its own quota of bytes waiting: a
 // source over its quota waits (or is refused), never the other sources, and
 // never the daemon. A resize does not wait behind a blocked write: it
@@ -19,6 +24,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // inputQuota bounds the bytes one source may have waiting for the program.
@@ -61,6 +68,7 @@ type inputQueue struct {
 	wiggle  bool  // make the program redraw: a SIGWINCH without a new size
 	closed  bool
 	keep    bool          // closed for a hand-over: leave the chunks for take
+	writing bool          // a write to the master is under way (the owner's, or a fast path's)
 	wake    chan struct{} // one slot: chunks, a resize, or close
 	stopped chan struct{} // closed when the goroutine has ended
 }
@@ -91,6 +99,31 @@ func (q *inputQueue) write(src *inputSource, p []byte, wait bool, cancel <-chan 
 			q.mu.Unlock()
 			return errInputClosed
 		}
+		// Nothing queued, nothing being written: try the write at once,
+		// without waiting (a keystroke's echo should not wait for the
+		// owner goroutine to wake up). What the program does not take now
+		// is queued for the owner, which alone waits for the program.
+		if len(q.chunks) == 0 && !q.writing && q.resize == nil {
+			q.writing = true
+			q.mu.Unlock()
+			n := q.tryWrite(p)
+			q.mu.Lock()
+			q.writing = false
+			if len(q.chunks) > 0 || q.resize != nil {
+				q.poke() // queued meanwhile: the owner stepped aside for us
+			}
+			if n == len(p) {
+				q.mu.Unlock()
+				if src.consumed != nil {
+					src.consumed(n)
+				}
+				return nil
+			}
+			if src.consumed != nil && n > 0 {
+				src.consumed(n)
+			}
+			p = p[n:]
+		}
 		// A source with nothing queued may always queue one write, however
 		// large: otherwise a write over the quota could never go in.
 		if src.queued == 0 || src.queued+len(p) <= inputQuota {
@@ -112,6 +145,27 @@ func (q *inputQueue) write(src *inputSource, p []byte, wait bool, cancel <-chan 
 			return errInputClosed
 		}
 	}
+}
+
+// tryWrite writes what the master takes now, without waiting; it returns
+// how much that was.
+func (q *inputQueue) tryWrite(p []byte) int {
+	rc, err := q.master.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			m, err := unix.Write(int(fd), p[n:])
+			if err != nil || m <= 0 {
+				break
+			}
+			n += m
+		}
+		return true // never wait: the owner does that
+	})
+	return n
 }
 
 // setSize asks for the window size to become sz; it never waits for the
@@ -186,10 +240,16 @@ func (q *inputQueue) loop() {
 				q.mu.Unlock()
 				break
 			}
+			if q.writing { // a fast path is writing: it pokes when done
+				q.mu.Unlock()
+				break
+			}
 			c := q.chunks[0]
+			q.writing = true
 			q.mu.Unlock()
 			n, err := q.master.Write(c.p)
 			q.mu.Lock()
+			q.writing = false
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				// Interrupted for a resize or close: clear the deadline
 				// (under mu, so a newer interrupt is not lost) and go on.
