@@ -93,10 +93,15 @@ func TestReloadSSHKeepsClients(t *testing.T) {
 	pub, _ := os.ReadFile(h.key + ".pub")
 	os.WriteFile(keys2, pub, 0o600)
 	cfg := filepath.Join(h.dir, "pk.toml")
-	session := "[session.echo]\ncommand = \"sh -c 'stty raw -echo; exec cat'\"\n"
+	session := "[session.echo]\ncommand = \"sh -c 'stty raw -echo; echo ready; exec cat'\"\n"
 	writeConfig(t, cfg, "[ssh]\nlisten = \"127.0.0.1:"+h.port+"\"\n"+session)
 	d := h.serve(t, "-c", cfg)
 	view, ptmx, exit := h.ssh(t, []string{"-t"}, "localhost", "attach", "echo")
+	// Attached for real (the repaint came over SSH), not just the local
+	// terminal echoing while ssh connects.
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(view.Text(), "ready") }) {
+		t.Fatalf("ssh client not attached:\n%s\n%s", view.Text(), d.log)
+	}
 	ptmx.Write([]byte("before"))
 	if !testprog.WaitFor(wait, func() bool { return strings.Contains(view.Text(), "before") }) {
 		t.Fatalf("ssh client not attached:\n%s\n%s", view.Text(), d.log)
@@ -126,6 +131,6 @@ func TestReloadSSHKeepsClients(t *testing.T) {
 	}
 	ptmx.Write([]byte{0x1c}) // the first client keeps the key it attached with
 	if code := exit(); code != 0 {
-		t.Fatalf("first client: exit %d", code)
+		t.Fatalf("first client: exit %d:\n%s\n%s", code, view.Text(), d.log)
 	}
 }

@@ -133,13 +133,19 @@ func serveSSH(srv *sshd.Server, ln net.Listener, served chan<- error) {
 // and the detach key apply to what starts from now. It names what it
 // applied, and what needs a restart (a new host key). d.mu is held.
 func (d *daemonState) applySSH(old, cfg *config.Config) (applied, restart []string) {
+	if reflect.DeepEqual(old.SSH, cfg.SSH) && old.DetachKey == cfg.DetachKey {
+		return nil, nil
+	}
 	if d.ssh == nil {
 		if len(cfg.SSH.Listen) == 0 {
 			return nil, nil
 		}
 		srv, lns, err := startSSH(cfg, d.k, d, d.log, d.served)
-		if err != nil || srv == nil {
+		switch {
+		case err != nil:
 			return nil, []string{fmt.Sprintf("ssh (not started: %v)", err)}
+		case srv == nil: // still no usable key: the log says so
+			return nil, nil
 		}
 		d.ssh, d.sshListeners, d.sshAddrs = srv, lns, listenAddrs(cfg, lns)
 		return []string{"ssh (started)"}, nil

@@ -172,7 +172,7 @@ func upgradeConfig(t *testing.T, h *userHome, logs string) string {
 [session.counter]
 command = "sh -c 'i=0; while :; do i=$((i+1)); echo count $i; sleep 0.05; done'"
 [session.echo]
-command = "sh -c 'stty raw -echo; exec cat'"
+command = "sh -c 'stty raw -echo; echo ready; exec cat'"
 [session.flood]
 command = "sh -c 'sleep 0.5; i=0; while [ $i -lt %d ]; do i=$((i+1)); echo line $i; done; echo flood-end; exec sleep 1000'"
 [session.crash]
@@ -202,6 +202,7 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 	}
 	before := h.statuses(t)
 	local := h.attach(t, "echo")
+	local.waitText(t, "ready") // attached: the local terminal is raw now
 	typed := make(chan string, 1)
 	go func() {
 		// Typing before, during and after the hand-over.
