@@ -248,15 +248,16 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 		t.Fatalf("ssh client: exit %d, screen:\n%s", code, view.Text())
 	}
 	all := <-typed
-	local.waitText(t, all[len(all)-12:])
-	if got := strings.ReplaceAll(strings.Join(strings.Fields(local.view.Text()), ""), "\n", ""); !strings.Contains(got, all) {
+	shown := func(c *localClient) string { return strings.Join(strings.Fields(c.view.Text()), "") }
+	testprog.WaitFor(wait, func() bool { return strings.HasSuffix(shown(local), all[len(all)-12:]) })
+	if got := shown(local); !strings.Contains(got, all) || strings.Count(got, "<1>") != 1 {
 		t.Fatalf("typing across the upgrade lost, doubled or reordered:\n got %q\nwant %q", got, all)
 	}
 	if !local.attached() {
 		t.Fatal("the local client was detached by the upgrade")
 	}
 	fresh := h.attach(t, "echo")
-	fresh.waitText(t, all[len(all)-12:])
+	fresh.waitText(t, "<0>")
 	if !testprog.WaitFor(wait, func() bool { return local.view.Same(fresh.view) == "" }) {
 		t.Fatalf("the kept client's screen differs from a fresh attach's: %s", local.view.Same(fresh.view))
 	}
