@@ -11,34 +11,6 @@ import (
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
-// answeringView is a client whose terminal answers queries (as a real one
-// does), typed back through the client.
-func answeringView(t *testing.T, s *Session, o AttachOptions) *view {
-	t.Helper()
-	if o.Size == (Size{}) {
-		o.Size = Size{80, 24}
-	}
-	c, err := s.Attach(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &view{c: c, term: testprog.NewTerm(o.Size.Cols, o.Size.Rows, c), done: make(chan struct{})}
-	go func() {
-		defer close(v.done)
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := c.Read(buf)
-			v.term.Write(buf[:n])
-			if err != nil {
-				v.err = err
-				return
-			}
-		}
-	}()
-	t.Cleanup(v.close)
-	return v
-}
-
 // The keeper answers the program's status and cursor queries itself, also
 // while clients are attached: the program gets one answer per query, not
 // one per attached terminal, the clients' terminals never see the query,

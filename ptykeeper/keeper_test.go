@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -62,7 +63,20 @@ type view struct {
 	once sync.Once
 }
 
+// attachView attaches a client whose terminal does not answer queries.
 func attachView(t *testing.T, s *Session, o AttachOptions) *view {
+	t.Helper()
+	return attachTerm(t, s, o, false)
+}
+
+// answeringView is a client whose terminal answers queries (as a real one
+// does), typed back through the client.
+func answeringView(t *testing.T, s *Session, o AttachOptions) *view {
+	t.Helper()
+	return attachTerm(t, s, o, true)
+}
+
+func attachTerm(t *testing.T, s *Session, o AttachOptions, answers bool) *view {
 	t.Helper()
 	if o.Size == (Size{}) {
 		o.Size = Size{80, 24}
@@ -71,7 +85,11 @@ func attachView(t *testing.T, s *Session, o AttachOptions) *view {
 	if err != nil {
 		t.Fatalf("attach: %v", err)
 	}
-	v := &view{c: c, term: testprog.NewTerm(o.Size.Cols, o.Size.Rows, nil), done: make(chan struct{})}
+	var to io.Writer
+	if answers {
+		to = c
+	}
+	v := &view{c: c, term: testprog.NewTerm(o.Size.Cols, o.Size.Rows, to), done: make(chan struct{})}
 	go func() {
 		defer close(v.done)
 		buf := make([]byte, 32<<10)
