@@ -224,15 +224,20 @@ func logSink(cfg *config.Config) func(string) (ptykeeper.LineSink, error) {
 }
 
 func serve(socket string, args []string, stderr io.Writer) int {
-	// An upgrade re-executed us in place: take over instead of starting.
-	if state, ok, err := handover.Resume(); ok || err != nil {
-		if err != nil {
-			fmt.Fprintf(stderr, "ptykeeper serve: %v\n", err)
+	o, err := parseServe(args, stderr)
+	// An upgrade re-executed us in place (with the old daemon's command
+	// line): take over instead of starting.
+	if state, ok, rerr := handover.Resume(); ok || rerr != nil {
+		if rerr != nil {
+			fmt.Fprintf(stderr, "ptykeeper serve: %v\n", rerr)
 			return 1
 		}
-		return resumeDaemon(state, stderr)
+		if err != nil {
+			o = &serveOptions{} // flags this binary no longer knows: the state has what matters
+		}
+		o.socket = socket
+		return resumeDaemon(o, state, stderr)
 	}
-	o, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

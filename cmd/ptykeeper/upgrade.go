@@ -226,7 +226,7 @@ func (d *daemonState) image(binary string, clients []attach.FrozenConn, f *ptyke
 
 // resumeDaemon is the new image's side: it takes over from the state the
 // old image left, and then serves as runDaemon does.
-func resumeDaemon(stateFile *os.File, stderr io.Writer) int {
+func resumeDaemon(o *serveOptions, stateFile *os.File, stderr io.Writer) int {
 	var img daemonImage
 	err := stateFormat.Decode(stateFile, &img)
 	stateFile.Close()
@@ -240,7 +240,9 @@ func resumeDaemon(stateFile *os.File, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(img.LogFormat, stderr)
-	o := &serveOptions{logFormat: img.LogFormat, pidfile: img.Pidfile}
+	// The command line stays in force (a reload re-reads the same file and
+	// keeps --session and --demo sessions); the state says where things are.
+	o.logFormat, o.pidfile, o.socket = img.LogFormat, img.Pidfile, img.SocketPath
 	cfg := img.Config
 	adoptFile := func(fd int) (*os.File, error) { return handover.AdoptFile(fd, "/dev/ptmx") }
 	k, err := ptykeeper.Restore(ptykeeper.Options{SizePolicy: cfg.SizePolicy, Logger: log, Sink: logSink(cfg)}, img.Sessions, adoptFile)

@@ -262,6 +262,11 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 		t.Fatalf("the kept client's screen differs from a fresh attach's: %s", local.view.Same(fresh.view))
 	}
 	floodLog(t, logs, floodLines)
+	// The command line and the config stay in force: a reload changes
+	// nothing.
+	if out, code := h.client("reload"); code != 0 || !strings.Contains(out, "unchanged: counter, crash, echo, flood") {
+		t.Fatalf("reload after the upgrade: %d %s", code, out)
+	}
 	// Still the daemon's children: a stop collects the exit status.
 	if out, code := h.client("stop", "counter"); code != 0 {
 		t.Fatalf("stop after the upgrade: %s", out)
