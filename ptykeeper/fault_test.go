@@ -132,6 +132,11 @@ func TestFaultPanickingModel(t *testing.T) {
 	// daemon; the model starts over (the same bytes would break it again).
 	boom.Store(true)
 	v := attachView(t, s, AttachOptions{})
+	// The repaint is made when the client first reads: wait for it, or
+	// it could be v2's, made after the output v2 waits for below.
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(logs.String(), "step=repaint") }) {
+		t.Fatalf("no log of the repaint's failure: %s", logs.String())
+	}
 	v.close()
 	if got := strings.TrimSpace(v.term.Text()); got != "" {
 		t.Fatalf("client of the failed repaint shows %q, want a cleared screen", got)

@@ -268,6 +268,7 @@ func serve(socket string, args []string, stderr io.Writer) int {
 
 func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stderr io.Writer) int {
 	log := newLogger(o.logFormat, stderr)
+	sigs := catchSignals()
 	// Take the --detach parent's pipe, and its variable out of our
 	// environment, before any program can inherit either.
 	readyFile()
@@ -312,12 +313,24 @@ func runDaemon(o *serveOptions, cfg *config.Config, specs []ptykeeper.Spec, stde
 	}
 	sd.SdNotify(false, sd.SdNotifyReady)
 	notifyParentReady()
-	return d.loop(served)
+	return d.loop(served, sigs)
+}
+
+// catchSignals starts catching the signals the daemon handles. It is the
+// first thing a daemon does: a SIGTERM that arrives once the socket exists
+// (a supervisor stopping us at once) must mean a clean stop, not death by
+// the default action with the programs orphaned. It also resets a
+// disposition the shell gave us (nohup ignores HUP) to default in the
+// programs we start.
+func catchSignals() chan os.Signal {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGPIPE)
+	return sigs
 }
 
 // loop serves until SIGTERM or SIGINT (or the socket server failing), then
 // stops every program and exits.
-func (d *daemonState) loop(served chan error) int {
+func (d *daemonState) loop(served chan error, sigs chan os.Signal) int {
 	log, k := d.log, d.k
 	defer removePidfile(d.opts.pidfile)
 	if p := os.Getenv("PTYKEEPER_CPUPROFILE"); p != "" { // for benchmarks
@@ -326,10 +339,6 @@ func (d *daemonState) loop(served chan error) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	// Signals we handle must not keep a disposition the shell gave us (nohup
-	// ignores HUP): Notify resets them to default in programs we start.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGPIPE)
 	stopWatchdog := watchdog()
 	defer stopWatchdog()
 

@@ -227,6 +227,7 @@ func (d *daemonState) image(binary string, clients []attach.FrozenConn, f *ptyke
 // resumeDaemon is the new image's side: it takes over from the state the
 // old image left, and then serves as runDaemon does.
 func resumeDaemon(o *serveOptions, stateFile *os.File, stderr io.Writer) int {
+	sigs := catchSignals() // exec reset them to default: shut that window at once
 	var img daemonImage
 	err := stateFormat.Decode(stateFile, &img)
 	stateFile.Close()
@@ -312,7 +313,7 @@ func resumeDaemon(o *serveOptions, stateFile *os.File, stderr io.Writer) int {
 	}
 	go func() { served <- d.srv.Serve(l.UnixListener) }()
 	sd.SdNotify(false, sd.SdNotifyReady)
-	return d.loop(served)
+	return d.loop(served, sigs)
 }
 
 // answerCaller tells the `ptykeeper upgrade` that asked how it went, on
