@@ -44,7 +44,9 @@ func (s *inputSender) add(p []byte) {
 		s.send(TypeData, p)
 		s.mu.Lock()
 		s.sending = false
-		s.cond.Signal()
+		if len(s.queued) > 0 { // queued meanwhile; else waking the loop is a wasted wake-up a keystroke
+			s.cond.Signal()
+		}
 		s.mu.Unlock()
 		return
 	}
@@ -59,7 +61,9 @@ func (s *inputSender) ack(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inFlight = max(s.inFlight-n, 0)
-	s.cond.Signal()
+	if len(s.queued) > 0 {
+		s.cond.Signal()
+	}
 }
 
 // close ends the sending goroutine; queued input is dropped.

@@ -228,6 +228,7 @@ func (d *daemonState) image(binary string, clients []attach.FrozenConn, f *ptyke
 // old image left, and then serves as runDaemon does.
 func resumeDaemon(o *serveOptions, stateFile *os.File, stderr io.Writer) int {
 	sigs := catchSignals() // exec reset them to default: shut that window at once
+	oneThread()
 	var img daemonImage
 	err := stateFormat.Decode(stateFile, &img)
 	stateFile.Close()
