@@ -6,6 +6,7 @@
 package attach
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -230,25 +231,31 @@ func (s *Server) serveAttach(c *net.UnixConn, dec *Decoder, h Hello) {
 // InputWindow, which the program's input queue always has room for, so a
 // detach or resize is seen at once even while the program reads nothing.
 // (A client that ignores the window only holds up its own input.)
-func readInput(dec *Decoder, cl *ptykeeper.Client) (frozen bool) {
+//
+// A frozen client refuses the keystrokes of the frame being decoded: they
+// are handed back (unsent) to go with the connection to the new daemon.
+func readInput(dec *Decoder, cl *ptykeeper.Client) (frozen bool, unsent []byte) {
 	for {
 		typ, p, err := dec.Next()
 		if err != nil {
-			return errors.Is(err, os.ErrDeadlineExceeded)
+			return errors.Is(err, os.ErrDeadlineExceeded), nil
 		}
 		switch typ {
 		case TypeData:
 			if _, err := cl.Write(p); err != nil {
-				return errors.Is(err, ptykeeper.ErrFrozen)
+				if errors.Is(err, ptykeeper.ErrFrozen) {
+					return true, bytes.Clone(p)
+				}
+				return false, nil
 			}
 		case TypeResize:
 			cols, rows, err := ParseResize(p)
 			if err != nil {
-				return false
+				return false, nil
 			}
 			cl.Resize(ptykeeper.Size{Cols: cols, Rows: rows})
 		default: // TypeDetach, or a frame a client must not send
-			return false
+			return false, nil
 		}
 	}
 }

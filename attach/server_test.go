@@ -316,3 +316,33 @@ func TestAttachToStoppedSessionSaysHowToStart(t *testing.T) {
 		t.Fatalf("exit %+v", e)
 	}
 }
+
+// A keystroke frame decoded after its client was frozen for an upgrade is
+// handed back, not dropped: it goes first with the connection to the new
+// daemon (an upgrade once lost a keystroke typed at that moment).
+func TestFrozenClientHandsBackItsTyping(t *testing.T) {
+	d := startDaemon(t)
+	s := d.add(t, "echo", "echo")
+	waitScreen(t, s, "ready")
+	cl, err := s.Attach(ptykeeper.AttachOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var wire bytes.Buffer
+	WriteFrame(&wire, TypeData, []byte("<63>"))
+	WriteFrame(&wire, TypeData, []byte("<64>"))
+	cl.Freeze()
+	dec := NewDecoder(&wire)
+	frozen, unsent := readInput(dec, cl)
+	if !frozen || string(unsent) != "<63>" {
+		t.Fatalf("readInput: frozen %v, unsent %q; want true, %q", frozen, unsent, "<63>")
+	}
+	typ, p, err := NewDecoder(bytes.NewReader(dec.Pending())).Next()
+	if err != nil || typ != TypeData || string(p) != "<64>" {
+		t.Fatalf("what follows: %d %q %v", typ, p, err)
+	}
+	if snap := string(s.Snapshot(false)); strings.Contains(snap, "<63>") {
+		t.Fatalf("the frozen client's typing reached the program: %q", snap)
+	}
+}

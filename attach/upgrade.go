@@ -88,13 +88,13 @@ func (s *Server) runAttach(a *attachConn) {
 
 // serve runs the three goroutines until the client ends or is frozen.
 func (a *attachConn) serve() (code int, msg string, frozen bool) {
-	inputDone := make(chan bool, 1)
+	inputDone := make(chan []byte, 1) // the unsent keystrokes of a frozen client
 	go func() {
-		f := readInput(a.dec, a.cl)
+		f, unsent := readInput(a.dec, a.cl)
 		if !f {
 			a.cl.Close()
 		}
-		inputDone <- f
+		inputDone <- unsent
 	}()
 	acksDone := make(chan struct{})
 	go func() {
@@ -121,12 +121,21 @@ func (a *attachConn) serve() (code int, msg string, frozen bool) {
 	// reader stops at its deadline, between two frames.
 	<-acksDone
 	a.c.SetReadDeadline(time.Unix(1, 0))
-	<-inputDone
+	unsent := <-inputDone
 	a.c.SetReadDeadline(time.Time{})
 	st := a.cl.State()
 	a.cl.Release()
 	fd, _ := rawConnFD(a.c)
-	a.stopped <- &FrozenConn{Conn: a.c, FD: fd, Client: st, Input: a.dec.Pending(), Unacked: a.acks}
+	// What the client sent and the program did not get: the frame the
+	// frozen client refused, as it came, then what was not decoded yet.
+	var input []byte
+	if unsent != nil {
+		input = make([]byte, HeaderLen, HeaderLen+len(unsent))
+		PutHeader(input, TypeData, len(unsent))
+		input = append(input, unsent...)
+	}
+	input = append(input, a.dec.Pending()...)
+	a.stopped <- &FrozenConn{Conn: a.c, FD: fd, Client: st, Input: input, Unacked: a.acks}
 	return 0, "", true
 }
 

@@ -269,6 +269,13 @@ func (s *Session) endLocked(off uint64) error {
 // when this client already has inputQuota bytes waiting does it wait, until
 // there is room or the client is detached.
 func (c *Client) Write(p []byte) (int, error) {
+	// First, before anything of p is taken: the transport of a frozen
+	// client carries p over to the new daemon untouched.
+	select {
+	case <-c.kick:
+		return 0, c.kickErr
+	default:
+	}
 	n := len(p)
 	p = c.flow.filterInput(p)
 	if c.readOnly || len(p) == 0 {
@@ -281,11 +288,6 @@ func (c *Client) Write(p []byte) (int, error) {
 		c.s.resizeLocked() // the typist's window wins
 	}
 	c.s.mu.Unlock()
-	select {
-	case <-c.kick:
-		return 0, c.kickErr
-	default:
-	}
 	if err := c.s.input(c.src, p, true, c.kick); err != nil {
 		return 0, err
 	}
