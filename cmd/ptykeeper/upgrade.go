@@ -305,8 +305,8 @@ func resumeDaemon(o *serveOptions, stateFile *os.File, stderr io.Writer) int {
 		}
 	}
 	notDrained := time.Since(img.FrozenAt)
-	msg := fmt.Sprintf("upgraded: pid %d (unchanged), %d sessions handed over, %d clients kept, %d SSH clients asked to reconnect, %d ms",
-		os.Getpid(), len(k.Names()), len(kept), img.SSHEnded, notDrained.Milliseconds())
+	msg := fmt.Sprintf("upgraded: pid %d (unchanged), %s handed over, %s kept, %s asked to reconnect, %d ms",
+		os.Getpid(), count(len(k.Names()), "session"), count(len(kept), "client"), count(img.SSHEnded, "SSH client"), notDrained.Milliseconds())
 	log.Info("upgraded", "from", img.Version, "to", ctl.Version(), "sessions", len(k.Names()), "clients", len(kept),
 		"ssh_asked_to_reconnect", img.SSHEnded, "programs_not_drained_ms", notDrained.Milliseconds())
 	if img.CallerFD >= 0 {
@@ -333,3 +333,11 @@ func answerCaller(fd int, msg string, log *slog.Logger) {
 
 // upgradeNote is what serve logs on SIGTERM, and the README says too.
 const upgradeNote = "stopping every program (to replace the binary and keep them running, use: ptykeeper upgrade)"
+
+// count says "1 session", "2 sessions".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -126,7 +126,7 @@ func (h *userHome) statuses(t *testing.T) map[string]statusJSON {
 	return m
 }
 
-var upgradedLine = regexp.MustCompile(`upgraded: pid (\d+) \(unchanged\), (\d+) sessions handed over, (\d+) clients kept, (\d+) SSH clients asked to reconnect, (\d+) ms`)
+var upgradedLine = regexp.MustCompile(`upgraded: pid (\d+) \(unchanged\), (\d+) sessions? handed over, (\d+) clients? kept, (\d+) SSH clients? asked to reconnect, (\d+) ms`)
 
 // floodLog checks that the log file has every numbered line of the flood
 // session exactly once, in order, up to its end marker.
