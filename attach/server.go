@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -127,6 +128,12 @@ func (s *Server) Close() {
 
 func (s *Server) handle(c *net.UnixConn) {
 	defer c.Close()
+	defer func() {
+		// A bug in serving one connection must not take the daemon down.
+		if r := recover(); r != nil {
+			s.Log.Error("socket client failed", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
 	if uid, ok := peerAllowed(c); !ok {
 		s.Log.Warn("refused socket client", "uid", uid)
 		sendExit(c, 1, "ptykeeper: permission denied: the daemon belongs to another user\n")

@@ -10,7 +10,9 @@ package attach
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -71,6 +73,19 @@ func (s *Server) runAttach(a *attachConn) {
 		return
 	}
 	defer s.dropAttach(a)
+	defer func() {
+		// A bug in one client's code ends that client, not the daemon;
+		// an upgrade waiting for it to stop is not left waiting.
+		if r := recover(); r != nil {
+			s.Log.Error("attached client failed", "session", a.name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			a.cl.Close()
+			a.c.Close()
+			select {
+			case a.stopped <- nil:
+			default:
+			}
+		}
+	}()
 	for {
 		code, msg, frozen := a.serve()
 		if !frozen {
@@ -90,7 +105,9 @@ func (s *Server) runAttach(a *attachConn) {
 func (a *attachConn) serve() (code int, msg string, frozen bool) {
 	inputDone := make(chan []byte, 1) // the unsent keystrokes of a frozen client
 	go func() {
-		f, unsent := readInput(a.dec, a.cl)
+		var f bool
+		var unsent []byte
+		a.s.contained(a.name, "input", func() { f, unsent = readInput(a.dec, a.cl) })
 		if !f {
 			a.cl.Close()
 		}
@@ -99,7 +116,7 @@ func (a *attachConn) serve() (code int, msg string, frozen bool) {
 	acksDone := make(chan struct{})
 	go func() {
 		defer close(acksDone)
-		a.acks = ackInput(a.c, &a.wmu, a.cl, a.acks)
+		a.s.contained(a.name, "acks", func() { a.acks = ackInput(a.c, &a.wmu, a.cl, a.acks) })
 	}()
 	buf := make([]byte, HeaderLen+32<<10)
 	code, msg = Stream(a.cl, a.name, buf, HeaderLen, func(p []byte) error {
@@ -278,4 +295,15 @@ func rawConnFD(c *net.UnixConn) (int, error) {
 	fd := -1
 	err = rc.Control(func(u uintptr) { fd = int(u) })
 	return fd, err
+}
+
+// contained runs a client goroutine's step f; a panic in it is logged and
+// ends the step (the caller then ends the client), not the daemon.
+func (s *Server) contained(session, step string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Log.Error("attached client failed", "session", session, "step", step, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	f()
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -267,5 +268,45 @@ func TestFaultFollowMissesNothing(t *testing.T) {
 		if got := out.String(); got != "mark\n\nlast words\n" { // the empty line: the tty echoed Enter
 			t.Fatalf("round %d: logs -f got %q", i, got)
 		}
+	}
+}
+
+// boomSink is a log sink with a bug: it panics on a line with "BOOM".
+type boomSink struct{ lineRecorder }
+
+func (b *boomSink) Line(l []byte) {
+	if bytes.Contains(l, []byte("BOOM")) {
+		panic("sink bug")
+	}
+	b.lineRecorder.Line(l)
+}
+
+// A panic on the text path (the history and the log file) is contained
+// like the model's: logged with the session, the filter starts afresh,
+// and later lines reach the history and the log again.
+func TestFaultPanickingTextPath(t *testing.T) {
+	var logs syncBuffer
+	sink := &boomSink{}
+	k := newKeeper(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Sink: func(string) (LineSink, error) { return sink, nil }})
+	s := addProg(t, k, "echo", "echo")
+	waitSnapshot(t, s, "ready")
+	s.Send([]byte("BOOM\n"))
+	if !testprog.WaitFor(wait, func() bool { return strings.Contains(logs.String(), "text filter failed") }) {
+		t.Fatalf("no log of the text path's failure: %s", logs.String())
+	}
+	if l := logs.String(); !strings.Contains(l, "session=echo") {
+		t.Fatalf("the log line lacks the session: %s", l)
+	}
+	s.Send([]byte("after\n"))
+	waitSnapshot(t, s, "after")
+	if !testprog.WaitFor(wait, func() bool { lines, _ := sink.get(); return slices.Contains(lines, "after") }) {
+		lines, _ := sink.get()
+		t.Fatalf("the log got %q after the failure, want the next line", lines)
+	}
+	if h := string(s.History(10)); !strings.Contains(h, "after") {
+		t.Fatalf("history %q lacks the line after the failure", h)
+	}
+	if st := s.Status(); st.State != Running {
+		t.Fatalf("session %v after the failure, want RUNNING", st.State)
 	}
 }

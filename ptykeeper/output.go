@@ -19,6 +19,7 @@
 package ptykeeper
 
 import (
+	"fmt"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -49,7 +50,7 @@ func (s *Session) output(p []byte) {
 	} else {
 		s.passOnLocked(p, at)
 	}
-	s.filter.Write(p)
+	s.text(p, s.ring.Head())
 	s.replies = m.m.AppendReplies(s.replies[:0])
 	s.noteOutputLocked()
 	var answers []byte
@@ -172,6 +173,7 @@ func (s *Session) noteOutputLocked() {
 // compactWait, the history is compressed, the ring shrunk and freed memory
 // given back.
 func (s *Session) compact() {
+	defer s.contain("compaction")
 	s.scrMu.Lock()
 	if wait := compactWait - time.Since(s.lastOutput); wait > 0 {
 		s.compactTimer.Reset(wait)
@@ -217,4 +219,27 @@ var release struct {
 	mu      sync.Mutex
 	last    time.Time
 	pending bool
+}
+
+// text feeds output that ends at ring offset end to the text filter (the
+// history and the log file). A panic there is contained like the model's
+// (model.go): logged, the filter started afresh, the output goes on.
+// s.scrMu must be held.
+func (s *Session) text(p []byte, end uint64) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("text filter failed; restarted", "offset", end, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.filter = TextFilter{Line: s.line}
+		}
+	}()
+	s.filter.Write(p)
+}
+
+// contain recovers a panic of a session's step that runs on its own
+// goroutine (a timer's), so that a bug there ends the step, not the
+// daemon. Defer it directly.
+func (s *Session) contain(step string) {
+	if r := recover(); r != nil {
+		s.log.Error("session step failed", "step", step, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	}
 }
