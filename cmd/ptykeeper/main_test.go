@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,19 +135,31 @@ type terminal struct {
 
 func (d *daemon) attach(t *testing.T, args ...string) *terminal {
 	t.Helper()
+	return startTerminal(t, d.env, 100, 30, false, append([]string{"attach"}, args...)...)
+}
+
+// startTerminal runs the binary with args in a new PTY of cols x rows
+// whose other side a test terminal reads; answering, that terminal answers
+// status queries as a real one does.
+func startTerminal(t *testing.T, env []string, cols, rows int, answering bool, args ...string) *terminal {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pty.Setsize(ptmx, &pty.Winsize{Cols: 100, Rows: 30})
-	cmd := exec.Command(binary, append([]string{"attach"}, args...)...)
-	cmd.Env = d.env
+	pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	cmd := exec.Command(binary, args...)
+	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tm := &terminal{cmd: cmd, pty: ptmx, tty: tty, view: testprog.NewTerm(100, 30, nil), done: make(chan struct{}), exited: make(chan struct{})}
+	var answers io.Writer
+	if answering {
+		answers = ptmx
+	}
+	tm := &terminal{cmd: cmd, pty: ptmx, tty: tty, view: testprog.NewTerm(cols, rows, answers), done: make(chan struct{}), exited: make(chan struct{})}
 	go func() {
 		defer close(tm.done)
 		buf := make([]byte, 4096)
@@ -172,6 +185,16 @@ func (d *daemon) attach(t *testing.T, args ...string) *terminal {
 		tm.view.Close()
 	})
 	return tm
+}
+
+// attached says whether the client is still running.
+func (tm *terminal) attached() bool {
+	select {
+	case <-tm.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 func (tm *terminal) waitText(t *testing.T, want string) {

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/ptykeeper/ptykeeper/ptykeeper/testprog"
 )
 
@@ -41,65 +40,11 @@ func binaryV2(t *testing.T) string {
 	return v2Bin
 }
 
-// localClient is `ptykeeper attach NAME` in a real PTY, as the user's
-// terminal.
-type localClient struct {
-	cmd  *exec.Cmd
-	pty  *os.File
-	view *testprog.Term
-	done chan struct{}
-	code int
-}
-
-func (h *userHome) attach(t *testing.T, name string) *localClient {
+// attach runs `ptykeeper attach NAME` in a real PTY, as the user's
+// terminal (one that answers status queries).
+func (h *userHome) attach(t *testing.T, name string) *terminal {
 	t.Helper()
-	cmd := exec.Command(binary, "attach", name)
-	cmd.Env = h.env
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 80, Rows: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &localClient{cmd: cmd, pty: ptmx, view: testprog.NewTerm(80, 24, ptmx), done: make(chan struct{})}
-	reader := make(chan struct{})
-	go func() {
-		defer close(reader)
-		buf := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(buf)
-			c.view.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
-	go func() {
-		cmd.Wait()
-		c.code = cmd.ProcessState.ExitCode()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-c.done
-		ptmx.Close()
-		<-reader
-	})
-	return c
-}
-
-func (c *localClient) waitText(t *testing.T, want string) {
-	t.Helper()
-	if !testprog.WaitFor(wait, func() bool { return strings.Contains(c.view.Text(), want) }) {
-		t.Fatalf("the local client never showed %q:\n%s", want, c.view.Text())
-	}
-}
-
-func (c *localClient) attached() bool {
-	select {
-	case <-c.done:
-		return false
-	default:
-		return true
-	}
+	return startTerminal(t, h.env, 80, 24, true, "attach", name)
 }
 
 type statusJSON struct {
@@ -248,7 +193,7 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 		t.Fatalf("ssh client: exit %d, screen:\n%s", code, view.Text())
 	}
 	all := <-typed
-	shown := func(c *localClient) string { return strings.Join(strings.Fields(c.view.Text()), "") }
+	shown := func(c *terminal) string { return strings.Join(strings.Fields(c.view.Text()), "") }
 	testprog.WaitFor(wait, func() bool { return strings.HasSuffix(shown(local), all[len(all)-12:]) })
 	if got := shown(local); !strings.Contains(got, all) || strings.Count(got, "<1>") != 1 {
 		t.Fatalf("typing across the upgrade lost, doubled or reordered:\n got %q\nwant %q", got, all)
